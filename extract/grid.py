@@ -1,0 +1,249 @@
+"""Ruling lines -> table grids with merged cells.
+
+Both page kinds meet in one representation: horizontal and vertical ruling segments in points.
+On scans they come from OpenCV morphology on the deskewed image; on text pages from
+pdfplumber's lines and rect edges. ``segments_to_grids`` then works the same for both, in the
+manner of pdfplumber's edges -> intersections -> cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from extract.models import BBox
+
+SNAP_TOLERANCE = 3.0  # points: rulings closer than this are one line
+JOIN_TOLERANCE = 4.0  # points: a segment ending this close to another line touches it
+MIN_BOUNDARY_COVER = 0.6  # a cell border must be drawn over this share of its length
+MIN_TABLE_SIZE = 25.0  # points, width and height
+MIN_LINE_LENGTH_PT = 18.0  # shorter strokes on scans are letters, not rulings
+# Closing bridges only hairline breaks: a wider kernel would fuse the letters of a text line
+# into a bar that survives the opening and passes for a ruling.
+BRIDGE_PT = 0.8
+GAP_PT = 12.0  # collinear ruling pieces closer than this are one broken line
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    horizontal: bool
+    position: float  # y for horizontal, x for vertical
+    start: float
+    end: float
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("segment end before start")
+
+    @property
+    def length(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True, slots=True)
+class GridCell:
+    row: int
+    col: int
+    row_span: int
+    col_span: int
+    bbox: BBox
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    xs: tuple[float, ...]  # column boundaries, left to right
+    ys: tuple[float, ...]  # row boundaries, top to bottom
+    cells: tuple[GridCell, ...]
+
+    @property
+    def bbox(self) -> BBox:
+        return BBox(self.xs[0], self.ys[0], self.xs[-1], self.ys[-1])
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.ys) - 1
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.xs) - 1
+
+
+def mask_to_segments(ink: np.ndarray, points_per_pixel: float) -> tuple[list[Segment], list[Segment]]:
+    """Horizontal and vertical rulings of a binary ink mask (255 = ink), in points."""
+    min_length = max(10, int(MIN_LINE_LENGTH_PT / points_per_pixel))
+    bridge = max(2, round(BRIDGE_PT / points_per_pixel))
+    horizontal = _directional_lines(ink, (min_length, 1), (bridge, 1))
+    vertical = _directional_lines(ink, (1, min_length), (1, bridge))
+    return (
+        join_collinear(_components_to_segments(horizontal, True, points_per_pixel)),
+        join_collinear(_components_to_segments(vertical, False, points_per_pixel)),
+    )
+
+
+def join_collinear(segments: list[Segment]) -> list[Segment]:
+    """Join pieces of one ruling broken by a faint photocopy (gaps up to GAP_PT)."""
+    joined: list[Segment] = []
+    for segment in sorted(segments, key=lambda s: (round(s.position / SNAP_TOLERANCE), s.start)):
+        last = joined[-1] if joined else None
+        if (
+            last is not None
+            and abs(last.position - segment.position) <= SNAP_TOLERANCE
+            and segment.start - last.end <= GAP_PT
+        ):
+            joined[-1] = Segment(last.horizontal, (last.position + segment.position) / 2, last.start, max(last.end, segment.end))
+        else:
+            joined.append(segment)
+    return joined
+
+
+def _directional_lines(ink: np.ndarray, open_size: tuple[int, int], close_size: tuple[int, int]) -> np.ndarray:
+    # Opening with a long kernel keeps only strokes longer than any letter, which also drops
+    # stamp arcs and signature scribbles.
+    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, close_size))
+    return cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, open_size))
+
+
+def _components_to_segments(lines: np.ndarray, horizontal: bool, points_per_pixel: float) -> list[Segment]:
+    count, _, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+    segments = []
+    for index in range(1, count):
+        x, y, width, height, _ = (int(v) for v in stats[index])
+        if horizontal and width > 4 * height:
+            segments.append(Segment(True, (y + height / 2) * points_per_pixel, x * points_per_pixel, (x + width) * points_per_pixel))
+        elif not horizontal and height > 4 * width:
+            segments.append(Segment(False, (x + width / 2) * points_per_pixel, y * points_per_pixel, (y + height) * points_per_pixel))
+    return segments
+
+
+def edges_to_segments(edges: list[dict]) -> tuple[list[Segment], list[Segment]]:  # type: ignore[type-arg]
+    """pdfplumber edges (page.edges: lines and rect sides) -> segments in points."""
+    horizontal, vertical = [], []
+    for edge in edges:
+        if edge["orientation"] == "h":
+            horizontal.append(Segment(True, float(edge["top"]), float(edge["x0"]), float(edge["x1"])))
+        elif edge["orientation"] == "v":
+            vertical.append(Segment(False, float(edge["x0"]), float(edge["top"]), float(edge["bottom"])))
+    return horizontal, vertical
+
+
+def segments_to_grids(horizontal: list[Segment], vertical: list[Segment]) -> list[Grid]:
+    """Group touching rulings into tables and resolve each into a grid of (merged) cells."""
+    grids = []
+    for group_h, group_v in _connected_groups(horizontal, vertical):
+        grid = _group_to_grid(group_h, group_v)
+        if grid is not None:
+            grids.append(grid)
+    grids.sort(key=lambda g: (g.ys[0], g.xs[0]))
+    return grids
+
+
+def _touches(h: Segment, v: Segment) -> bool:
+    return (
+        h.start - JOIN_TOLERANCE <= v.position <= h.end + JOIN_TOLERANCE
+        and v.start - JOIN_TOLERANCE <= h.position <= v.end + JOIN_TOLERANCE
+    )
+
+
+def _connected_groups(horizontal: list[Segment], vertical: list[Segment]) -> list[tuple[list[Segment], list[Segment]]]:
+    parent = list(range(len(horizontal) + len(vertical)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for hi, h in enumerate(horizontal):
+        for vi, v in enumerate(vertical):
+            if _touches(h, v):
+                parent[find(hi)] = find(len(horizontal) + vi)
+    groups: dict[int, tuple[list[Segment], list[Segment]]] = {}
+    for index, segment in enumerate([*horizontal, *vertical]):
+        groups.setdefault(find(index), ([], []))[0 if segment.horizontal else 1].append(segment)
+    return [g for g in groups.values() if len(g[0]) >= 2 and len(g[1]) >= 2]
+
+
+def positions_to_cuts(positions: list[float]) -> list[float]:
+    """Cluster ruling positions closer than SNAP_TOLERANCE into one cut at their mean."""
+    cuts: list[list[float]] = []
+    for position in sorted(positions):
+        if cuts and position - cuts[-1][-1] <= SNAP_TOLERANCE:
+            cuts[-1].append(position)
+        else:
+            cuts.append([position])
+    return [sum(c) / len(c) for c in cuts]
+
+
+def _group_to_grid(horizontal: list[Segment], vertical: list[Segment]) -> Grid | None:
+    ys = positions_to_cuts([s.position for s in horizontal])
+    xs = positions_to_cuts([s.position for s in vertical])
+    # Tables drawn without outer side borders still end where their horizontal rules end.
+    left, right = min(s.start for s in horizontal), max(s.end for s in horizontal)
+    if xs[0] - left > MIN_TABLE_SIZE:
+        xs.insert(0, left)
+    if right - xs[-1] > MIN_TABLE_SIZE:
+        xs.append(right)
+    if len(xs) < 2 or len(ys) < 2 or xs[-1] - xs[0] < MIN_TABLE_SIZE or ys[-1] - ys[0] < MIN_TABLE_SIZE:
+        return None
+    cells = _slots_to_cells(xs, ys, horizontal, vertical)
+    return Grid(xs=tuple(xs), ys=tuple(ys), cells=tuple(cells))
+
+
+def _coverage(segments: list[Segment], position: float, start: float, end: float) -> float:
+    """Share of [start, end] drawn by segments lying at ``position``."""
+    spans = sorted(
+        (max(start, s.start), min(end, s.end))
+        for s in segments
+        if abs(s.position - position) <= SNAP_TOLERANCE + 1 and s.end > start and s.start < end
+    )
+    covered, reach = 0.0, start
+    for a, b in spans:
+        if b > reach:
+            covered += b - max(a, reach)
+            reach = b
+    return covered / (end - start) if end > start else 1.0
+
+
+def _slots_to_cells(xs: list[float], ys: list[float], horizontal: list[Segment], vertical: list[Segment]) -> list[GridCell]:
+    n_rows, n_cols = len(ys) - 1, len(xs) - 1
+    parent = list(range(n_rows * n_cols))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for r in range(n_rows):
+        for c in range(n_cols):
+            if c + 1 < n_cols and _coverage(vertical, xs[c + 1], ys[r], ys[r + 1]) < MIN_BOUNDARY_COVER:
+                parent[find(r * n_cols + c)] = find(r * n_cols + c + 1)
+            if r + 1 < n_rows and _coverage(horizontal, ys[r + 1], xs[c], xs[c + 1]) < MIN_BOUNDARY_COVER:
+                parent[find(r * n_cols + c)] = find((r + 1) * n_cols + c)
+    return _merged_slots_to_cells(parent, find, xs, ys)
+
+
+def _merged_slots_to_cells(parent: list[int], find, xs: list[float], ys: list[float]) -> list[GridCell]:  # type: ignore[no-untyped-def]
+    n_cols = len(xs) - 1
+    members: dict[int, list[tuple[int, int]]] = {}
+    for index in range(len(parent)):
+        members.setdefault(find(index), []).append(divmod(index, n_cols))
+    cells: list[GridCell] = []
+    taken: set[tuple[int, int]] = set()
+    for slots in sorted(members.values()):
+        rows = [r for r, _ in slots]
+        cols = [c for _, c in slots]
+        r0, r1, c0, c1 = min(rows), max(rows), min(cols), max(cols)
+        box = {(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+        if box & taken:
+            # A non-rectangular merge (a broken ruling) overlapping an earlier cell: keep
+            # its free slots as single cells rather than give one slot to two cells.
+            for r, c in sorted(set(slots) - taken):
+                cells.append(GridCell(r, c, 1, 1, BBox(xs[c], ys[r], xs[c + 1], ys[r + 1])))
+                taken.add((r, c))
+            continue
+        taken |= box
+        cells.append(GridCell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, BBox(xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])))
+    return cells

@@ -1,0 +1,178 @@
+"""One page in, one PageExtraction out: text layer or OCR, rulings, tables.
+
+Kept free of file writing and error policy: the pipeline's loop catches what is raised here.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from extract import raster as rs
+from extract.grid import Segment, edges_to_segments, mask_to_segments, segments_to_grids
+from extract.models import ExtractionKind, PageExtraction, PageRef, Table, Word
+from extract.pdf import PdfSource, page_to_embedded_images, page_to_text_layer
+from extract.tables import grid_to_table
+from extract.tesseract import DEFAULT_LANG, DEFAULT_PSM, OcrEngine, TesseractEngine, image_for_tesseract
+from extract.tsv import OcrReading, tsv_to_reading
+
+RETRY_BELOW_CONFIDENCE = 60.0  # mean word confidence under which other readings are tried
+EMPTY_PAGE_MAX_WORDS = 4  # a non-blank page with fewer confident words than this is a photo/noise
+EMPTY_PAGE_MIN_CONFIDENCE = 45.0
+UPSAMPLE_BELOW_DPI = 200  # low-resolution scans are read again enlarged
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractSettings:
+    dpi: int | None = None  # None: follow the embedded scan's resolution
+    lang: str = DEFAULT_LANG
+    psm: int = DEFAULT_PSM
+    page_timeout: float = 120.0
+    force_ocr: bool = False
+
+    def __post_init__(self) -> None:
+        if self.dpi is not None and not 50 <= self.dpi <= 600:
+            raise ValueError(f"dpi must be between 50 and 600, got {self.dpi}")
+        if self.page_timeout <= 0:
+            raise ValueError("page_timeout must be positive")
+
+
+@dataclass(slots=True)
+class PageWork:
+    """A page's extraction plus what the pipeline may still need from it (picture, rulings)."""
+
+    extraction: PageExtraction
+    raster: rs.PageRaster | None = None
+    rulings: list[Segment] = field(default_factory=list)
+
+
+def extract_page(
+    source: PdfSource, number: int, doc_sha256: str, settings: ExtractSettings, engine: OcrEngine | None = None
+) -> PageWork:
+    started = time.perf_counter()
+    ref = PageRef(doc_sha256=doc_sha256, page=number)
+    plumber_page = source.plumber_page(number)
+    layer = page_to_text_layer(plumber_page)
+    if layer.usable and not settings.force_ocr:
+        work = text_page_to_work(ref, plumber_page, layer.words)
+    else:
+        images = page_to_embedded_images(plumber_page)
+        dpi = rs.choose_dpi(images, float(plumber_page.width), float(plumber_page.height), settings.dpi)
+        raster = rs.render_page(source.pdfium_page(number), dpi)
+        work = raster_to_work(ref, raster, settings, engine or TesseractEngine(lang=settings.lang))
+    source.release_page(number)
+    work.extraction = _with_seconds(work.extraction, time.perf_counter() - started)
+    return work
+
+
+def text_page_to_work(ref: PageRef, plumber_page, words: tuple[Word, ...]) -> PageWork:  # type: ignore[no-untyped-def]
+    horizontal, vertical = edges_to_segments(plumber_page.edges)
+    tables = tuple(grid_to_table(g, words, ref.page, words) for g in segments_to_grids(horizontal, vertical))
+    extraction = PageExtraction(
+        ref=ref, extraction=ExtractionKind.TEXT, width=float(plumber_page.width),
+        height=float(plumber_page.height), words=words, tables=tables,
+    )
+    return PageWork(extraction=extraction, rulings=horizontal + vertical)
+
+
+def raster_to_work(ref: PageRef, raster: rs.PageRaster, settings: ExtractSettings, engine: OcrEngine) -> PageWork:
+    """Straighten the page, find its rulings, read it, and put the words into cells."""
+    height, width = raster.image.shape
+    if rs.is_blank(raster.image):
+        extraction = PageExtraction(
+            ref=ref, extraction=ExtractionKind.OCR, width=width / raster.scale,
+            height=height / raster.scale, is_blank=True,
+        )
+        return PageWork(extraction=extraction, raster=raster)
+    rotation = page_rotation(raster, engine, settings.page_timeout)
+    upright = rs.rotate_right_angle(raster, rotation)
+    skew = rs.estimate_skew(upright.image)
+    straight = rs.deskew(upright, skew)
+    ink = rs.ink_mask(straight.image)
+    horizontal, vertical = mask_to_segments(ink, 1 / straight.scale)
+    reading = best_reading(straight, ink, settings, engine)
+    if reading.mean_confidence is not None and reading.mean_confidence < 35 and rotation == 0:
+        # Very low confidence on an upright guess: the page may be upside down.
+        flipped = rs.rotate_right_angle(straight, 180)
+        flipped_reading = read_page(flipped, rs.ink_mask(flipped.image), settings, engine)
+        if flipped_reading.score > reading.score:
+            rotation, straight, reading = 180, flipped, flipped_reading
+            horizontal, vertical = mask_to_segments(rs.ink_mask(straight.image), 1 / straight.scale)
+    tables = tuple(
+        grid_to_table(g, reading.words, ref.page, reading.words) for g in segments_to_grids(horizontal, vertical)
+    )
+    reasons, details = ocr_page_reasons(reading, tables)
+    out_height, out_width = straight.image.shape
+    extraction = PageExtraction(
+        ref=ref, extraction=ExtractionKind.OCR, width=out_width / straight.scale,
+        height=out_height / straight.scale, words=reading.words, tables=tables, rotation=rotation,
+        skew=skew, ocr_confidence=reading.mean_confidence, reasons=reasons, details=details,
+    )
+    return PageWork(extraction=extraction, raster=straight, rulings=horizontal + vertical)
+
+
+def page_rotation(raster: rs.PageRaster, engine: OcrEngine, timeout: float) -> int:
+    """0 unless the text runs vertically; then tesseract's OSD says which way to turn."""
+    if not rs.looks_sideways(raster.image):
+        return 0
+    small = cv2.resize(raster.image, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    rotation = engine.orientation(image_for_tesseract(small), timeout)
+    return rotation if rotation in (90, 270) else 90
+
+
+def best_reading(straight: rs.PageRaster, ink: np.ndarray, settings: ExtractSettings, engine: OcrEngine) -> OcrReading:
+    """The first reading, or on a doubtful page the most confident of a few variants."""
+    reading = read_page(straight, ink, settings, engine)
+    if reading.mean_confidence is not None and reading.mean_confidence >= RETRY_BELOW_CONFIDENCE:
+        return reading
+    for variant in page_variants(straight):
+        candidate = read_page(variant, rs.ink_mask(variant.image), settings, engine)
+        if candidate.score > reading.score:
+            reading = candidate
+    return reading
+
+
+def page_variants(straight: rs.PageRaster) -> list[rs.PageRaster]:
+    """Preprocessing variants for doubtful pages: enlarged for low dpi, Otsu-binarised."""
+    variants = []
+    if straight.dpi < UPSAMPLE_BELOW_DPI:
+        factor = 300 / straight.dpi
+        enlarged = cv2.resize(straight.image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+        variants.append(rs.PageRaster(image=enlarged, scale=straight.scale * factor))
+    blurred = cv2.GaussianBlur(straight.image, (3, 3), 0)
+    _, binary = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    variants.append(rs.PageRaster(image=binary, scale=straight.scale))
+    return variants
+
+
+def read_page(page: rs.PageRaster, ink: np.ndarray, settings: ExtractSettings, engine: OcrEngine) -> OcrReading:
+    """OCR with the ruling lines painted out: lines crossing text confuse tesseract."""
+    clean = erase_rulings(page.image, ink)
+    tsv = engine.image_to_tsv(image_for_tesseract(clean), settings.psm, settings.page_timeout)
+    return tsv_to_reading(tsv, 1 / page.scale)
+
+
+def erase_rulings(gray: np.ndarray, ink: np.ndarray) -> np.ndarray:
+    length = max(20, int(gray.shape[1] / 40))
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
+    lines = cv2.dilate(cv2.bitwise_or(horizontal, vertical), np.ones((3, 3), np.uint8))
+    clean = gray.copy()
+    clean[lines > 0] = 255
+    return clean
+
+
+def ocr_page_reasons(reading: OcrReading, tables: tuple[Table, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    confident = [w for w in reading.words if (w.confidence or 0) >= EMPTY_PAGE_MIN_CONFIDENCE and len(w.text) > 1]
+    if len(confident) < EMPTY_PAGE_MAX_WORDS and not tables:
+        return ("EMPTY_PAGE",), (f"only {len(confident)} legible words on a page that is not blank (photo or noise?)",)
+    return (), ()
+
+
+def _with_seconds(extraction: PageExtraction, seconds: float) -> PageExtraction:
+    from dataclasses import replace
+
+    return replace(extraction, seconds=round(seconds, 3))

@@ -1,0 +1,148 @@
+"""The only module that runs tesseract: probe once, run with a timeout, typed errors.
+
+pytesseract raises a bare RuntimeError on timeout and can call sys.exit when it cannot parse
+the version string: both are caught here and turned into our own error types.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from PIL import Image
+
+# OpenMP inside tesseract makes it 4-10x slower when processes already fill the cores.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+import pytesseract  # noqa: E402  (must see OMP_THREAD_LIMIT)
+
+REQUIRED_LANGUAGES = ("ind", "eng")
+DEFAULT_LANG = "ind+eng"  # the Debian `ind` model alone never outputs "%"
+DEFAULT_PSM = 4  # measured: psm 4 keeps short cells (B, WTP, row numbers) that psm 6 drops
+
+
+class TesseractError(Exception):
+    """Base of every tesseract failure; ``reason`` is a DATASETS.md reason code."""
+
+    reason = "OCR_FAILED"
+
+
+class TesseractNotInstalled(TesseractError):
+    pass
+
+
+class LanguageMissing(TesseractError):
+    pass
+
+
+class TesseractTimeout(TesseractError):
+    reason = "PAGE_TIMEOUT"
+
+
+class TesseractCrashed(TesseractError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class TesseractInfo:
+    version: str
+    languages: tuple[str, ...]
+    tessdata: str
+
+
+@functools.cache
+def probe() -> TesseractInfo:
+    """Version and installed languages, asked once per process."""
+    binary = shutil.which("tesseract")
+    if binary is None:
+        raise TesseractNotInstalled(
+            "tesseract is not installed: run `make setup` (apt-get install tesseract-ocr "
+            "tesseract-ocr-ind tesseract-ocr-eng)"
+        )
+    try:
+        version = subprocess.run(
+            [binary, "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
+        langs = subprocess.run(
+            [binary, "--list-langs"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise TesseractNotInstalled(f"tesseract could not be started: {exc}") from exc
+    first_line = (version.stdout or version.stderr).splitlines()[0] if version.stdout or version.stderr else ""
+    listing = langs.stdout.splitlines()
+    tessdata = listing[0].split('"')[1] if listing and '"' in listing[0] else ""
+    languages = tuple(sorted(line.strip() for line in listing[1:] if line.strip()))
+    return TesseractInfo(version=first_line.replace("tesseract ", "").strip(), languages=languages, tessdata=tessdata)
+
+
+def check_languages(lang: str) -> TesseractInfo:
+    """Fail early, with what to do, when a language of ``lang`` is not installed."""
+    info = probe()
+    missing = [code for code in lang.split("+") if code not in info.languages]
+    if missing:
+        packages = " ".join(f"tesseract-ocr-{code}" for code in missing)
+        raise LanguageMissing(
+            f"tesseract has no {'+'.join(missing)} language data (installed: "
+            f"{', '.join(info.languages) or 'none'}): apt-get install {packages}"
+        )
+    return info
+
+
+class OcrEngine(Protocol):
+    """What the extract stage needs from an OCR engine; tests pass fakes that crash or hang."""
+
+    def image_to_tsv(self, image: Image.Image, psm: int, timeout: float) -> str: ...
+
+    def orientation(self, image: Image.Image, timeout: float) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TesseractEngine:
+    lang: str = DEFAULT_LANG
+    extra_config: str = ""
+
+    def image_to_tsv(self, image: Image.Image, psm: int, timeout: float) -> str:
+        config = f"--psm {psm} -c preserve_interword_spaces=0 {self.extra_config}".strip()
+        tsv = _run(pytesseract.image_to_data, image, timeout, lang=self.lang, config=config)
+        if not tsv.strip():
+            raise TesseractCrashed("tesseract returned no output for the page")
+        return tsv
+
+    def orientation(self, image: Image.Image, timeout: float) -> int:
+        """Degrees the page must be turned clockwise to read upright (tesseract OSD)."""
+        try:
+            osd = _run(pytesseract.image_to_osd, image, timeout, config="--psm 0")
+        except TesseractCrashed:
+            return 0  # OSD fails on pages with little text; reading them upright is the best guess
+        for line in osd.splitlines():
+            if line.startswith("Rotate:"):
+                return int(line.split(":")[1].strip()) % 360
+        return 0
+
+
+def _run(function, image: Image.Image, timeout: float, **kwargs) -> str:  # type: ignore[no-untyped-def]
+    try:
+        return str(function(image, timeout=timeout, **kwargs))
+    except RuntimeError as exc:
+        # pytesseract's timeout is a bare RuntimeError whose message says so.
+        if "timeout" in str(exc).lower():
+            raise TesseractTimeout(f"tesseract took longer than {timeout:.0f} s on the page") from exc
+        raise TesseractCrashed(f"tesseract failed: {exc}") from exc
+    except pytesseract.TesseractNotFoundError as exc:
+        raise TesseractNotInstalled("tesseract is not installed: run `make setup`") from exc
+    except pytesseract.TesseractError as exc:
+        raise TesseractCrashed(f"tesseract failed: {exc.message or exc.status}") from exc
+    except SystemExit as exc:  # pytesseract exits when it cannot parse `tesseract --version`
+        raise TesseractCrashed(f"tesseract version could not be read: {exc}") from exc
+
+
+def image_for_tesseract(image: Image.Image | np.ndarray) -> Image.Image:
+    """Tesseract reads 8-bit greyscale best; arrays from OpenCV are wrapped."""
+    if isinstance(image, np.ndarray):
+        return Image.fromarray(image)
+    return image if image.mode in ("L", "1") else image.convert("L")

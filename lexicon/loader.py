@@ -1,0 +1,146 @@
+"""Load, validate and hash the lexicon data files (``lexicon/data/``)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+
+DATA_DIR = Path(__file__).parent / "data"
+CONFUSION_CLASSES = frozenset("SMRXDWKPNA")
+REQUIRED = {
+    "vocabulary.csv": ("term", "kind", "section", "standard"),
+    "domain_words.csv": ("word", "count"),
+    "domain_bigrams.csv": ("first", "second", "count"),
+    "general_words.csv": ("word", "zipf"),
+    "variants.csv": ("variant", "canonical"),
+    "acronyms.csv": ("acronym", "source"),
+    "satker.csv": ("kind", "text"),
+    "confusions.csv": ("class", "printed", "observed", "cost"),
+}
+
+
+class LexiconError(ValueError):
+    """A lexicon file is missing or malformed; the message names the file and the row."""
+
+
+@dataclass(frozen=True, slots=True)
+class Confusion:
+    """An OCR confusion: ``printed`` text read as ``observed`` at edit cost ``cost``."""
+
+    kind: str
+    printed: str
+    observed: str
+    cost: float
+
+    def __post_init__(self) -> None:
+        if self.kind not in CONFUSION_CLASSES or not 0 < self.cost <= 2 or self.printed == self.observed:
+            raise LexiconError(f"bad confusion {self!r}")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Lexicon:
+    """The KPU lexicon: word sets and frequencies, phrases, variants, acronyms, confusions."""
+
+    general_zipf: Mapping[str, float]  # lower-cased general word -> wordfreq zipf (0 = unranked)
+    domain_counts: Mapping[str, int]  # lower-cased word -> count in clean seeds + vocabulary
+    bigrams: Mapping[tuple[str, str], int]  # lower-cased word pairs of the domain texts
+    terms: tuple[tuple[str, str], ...]  # (term, kind W/M) in vocabulary order
+    variants: Mapping[str, str]  # author variant as printed -> canonical ('' = keep as is)
+    acronyms: frozenset[str]  # case-sensitive
+    satker_places: tuple[str, ...]
+    satker_templates: tuple[str, ...]  # with a {SATKER} slot
+    confusions: tuple[Confusion, ...]
+    variant_words: frozenset[str]  # lower-cased single-word variants, for membership
+    sha256: str  # over every file in the data directory, names included
+    files: tuple[str, ...]
+
+    @property
+    def phrases(self) -> tuple[str, ...]:
+        """The multi-word [M] terms."""
+        return tuple(term for term, kind in self.terms if kind == "M")
+
+    def is_word(self, lower: str) -> bool:
+        """Whether a lower-cased word is known (general, domain or author variant)."""
+        return lower in self.general_zipf or lower in self.domain_counts or lower in self.variant_words
+
+
+
+def read_rows(path: Path, header: tuple[str, ...]) -> list[dict[str, str]]:
+    """Rows of a lexicon CSV, checking its header."""
+    if not path.is_file():
+        raise LexiconError(f"{path.name}: missing; run `kinerja lexicon build`")
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if tuple(reader.fieldnames or ()) != header:
+            raise LexiconError(f"{path.name}: header {reader.fieldnames} != {list(header)}")
+        return list(reader)
+
+
+def data_dir_sha256(data_dir: Path) -> tuple[str, tuple[str, ...]]:
+    """SHA-256 over all files in the directory (name and bytes, in name order)."""
+    digest = hashlib.sha256()
+    names = tuple(sorted(p.name for p in data_dir.iterdir() if p.is_file()))
+    for name in names:
+        digest.update(name.encode() + b"\0")
+        digest.update(hashlib.sha256((data_dir / name).read_bytes()).digest())
+    return digest.hexdigest(), names
+
+
+def _number(value: str, where: str, kind: type[float] | type[int]) -> float:
+    try:
+        return kind(value)
+    except ValueError as exc:
+        raise LexiconError(f"{where}: not a number: {value!r}") from exc
+
+
+def rows_to_counts(rows: list[dict[str, str]], name: str) -> dict[str, int]:
+    counts = {r["word"]: int(_number(r["count"], name, int)) for r in rows}
+    if any(not w or w != w.lower() for w in counts):
+        raise LexiconError(f"{name}: words must be lower-cased and non-empty")
+    return counts
+
+
+def rows_to_confusions(rows: list[dict[str, str]]) -> tuple[Confusion, ...]:
+    return tuple(Confusion(r["class"], r["printed"], r["observed"],
+                           _number(r["cost"], "confusions.csv", float)) for r in rows)
+
+
+def rows_to_terms(rows: list[dict[str, str]]) -> tuple[tuple[str, str], ...]:
+    if any(r["kind"] not in ("W", "M") or not r["term"] for r in rows):
+        raise LexiconError("vocabulary.csv: kind must be W or M and term non-empty")
+    return tuple((r["term"], r["kind"]) for r in rows)
+
+
+def load_lexicon_from(data_dir: Path) -> Lexicon:
+    """Read and validate every lexicon file in ``data_dir``."""
+    rows = {name: read_rows(data_dir / name, header) for name, header in REQUIRED.items()}
+    sha256, files = data_dir_sha256(data_dir)
+    satker = rows["satker.csv"]
+    return Lexicon(
+        general_zipf=MappingProxyType({r["word"]: _number(r["zipf"], "general_words.csv", float)
+                                       for r in rows["general_words.csv"]}),
+        domain_counts=MappingProxyType(rows_to_counts(rows["domain_words.csv"], "domain_words.csv")),
+        bigrams=MappingProxyType({(r["first"], r["second"]): int(r["count"])
+                                  for r in rows["domain_bigrams.csv"]}),
+        terms=rows_to_terms(rows["vocabulary.csv"]),
+        variants=MappingProxyType({r["variant"]: r["canonical"] for r in rows["variants.csv"]}),
+        acronyms=frozenset(r["acronym"] for r in rows["acronyms.csv"]),
+        variant_words=frozenset(r["variant"].lower() for r in rows["variants.csv"]
+                                if " " not in r["variant"]),
+        satker_places=tuple(r["text"] for r in satker if r["kind"] == "place"),
+        satker_templates=tuple(r["text"] for r in satker if r["kind"] == "template"),
+        confusions=rows_to_confusions(rows["confusions.csv"]),
+        sha256=sha256,
+        files=files,
+    )
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> Lexicon:
+    """The package's lexicon, loaded once per process."""
+    return load_lexicon_from(DATA_DIR)
