@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from extract.models import BBox, Cell, PageExtraction
+from extract.models import BBox, Cell, PageExtraction, Word
 
 FILE_MODE = 0o644
 WORD_COLOUR = (150, 150, 150)
@@ -24,7 +24,6 @@ HIGHLIGHT_FILL = (230, 30, 30, 80)  # translucent so the flagged row stays reada
 HIGHLIGHT_OUTLINE = (220, 0, 0, 255)
 LABEL_POINTS = 6.0  # label height in PDF points, so labels scale with the page picture
 MIN_LABEL_PIXELS = 9
-LABEL_BACKING = (255, 255, 255)
 
 
 def cell_label(cell: Cell) -> str:
@@ -63,25 +62,58 @@ def draw_rulings(
         draw.line((x0 * scale, y0 * scale, x1 * scale, y1 * scale), fill=RULING_COLOUR, width=width)
 
 
-def draw_cells(draw: ImageDraw.ImageDraw, cells: Sequence[Cell], scale: float) -> None:
+Rect = tuple[float, float, float, float]
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+LABEL_CORNERS = ("ra", "la", "rd", "ld")  # PIL anchors: top-right first, as text sits left
+
+
+def rects_overlap(a: Rect, b: Rect) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def rect_inside(inner: Rect, outer: Rect) -> bool:
+    return (
+        outer[0] <= inner[0]
+        and outer[1] <= inner[1]
+        and inner[2] <= outer[2]
+        and inner[3] <= outer[3]
+    )
+
+
+def label_spot(
+    draw: ImageDraw.ImageDraw,
+    cell_px: Rect,
+    label: str,
+    font: Font,
+    words_px: Sequence[Rect],
+    pad: float,
+) -> tuple[tuple[float, float], str] | None:
+    """The first cell corner where the label fits without covering a word; None when none
+    does (a narrow or full cell keeps its text readable and goes unlabelled)."""
+    x0, top, x1, bottom = cell_px
+    origins = {"ra": (x1 - pad, top + pad), "la": (x0 + pad, top + pad)}
+    origins.update({"rd": (x1 - pad, bottom - pad), "ld": (x0 + pad, bottom - pad)})
+    for anchor in LABEL_CORNERS:
+        rect = draw.textbbox(origins[anchor], label, font=font, anchor=anchor)
+        if rect_inside(rect, cell_px) and not any(rects_overlap(rect, w) for w in words_px):
+            return origins[anchor], anchor
+    return None
+
+
+def draw_cells(
+    draw: ImageDraw.ImageDraw, cells: Sequence[Cell], words: Sequence[Word], scale: float
+) -> None:
     font = label_font(scale)
     width = max(1, round(scale / 1.5))
+    words_px = [bbox_to_pixels(word.bbox, scale) for word in words]
     for cell in cells:
-        x0, top, x1, bottom = bbox_to_pixels(cell.bbox, scale)
-        draw.rectangle((x0, top, x1, bottom), outline=CELL_COLOUR, width=width)
-        draw_label(draw, (x1 - width - 1, top + width + 1), cell_label(cell), font)
-
-
-def draw_label(
-    draw: ImageDraw.ImageDraw,
-    origin: tuple[float, float],
-    label: str,
-    font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
-) -> None:
-    # Anchored top-right ("ra"): cell text is mostly left-aligned, so the corner is usually
-    # free; the white backing keeps the label legible when it is not.
-    draw.rectangle(draw.textbbox(origin, label, font=font, anchor="ra"), fill=LABEL_BACKING)
-    draw.text(origin, label, fill=CELL_COLOUR, font=font, anchor="ra")
+        cell_px = bbox_to_pixels(cell.bbox, scale)
+        draw.rectangle(cell_px, outline=CELL_COLOUR, width=width)
+        inside = [w for w in words_px if rects_overlap(w, cell_px)]
+        label = cell_label(cell)
+        spot = label_spot(draw, cell_px, label, font, inside, pad=width + 1)
+        if spot is not None:
+            draw.text(spot[0], label, fill=CELL_COLOUR, font=font, anchor=spot[1])
 
 
 def highlight_layer(size: tuple[int, int], boxes: Sequence[BBox], scale: float) -> Image.Image:
@@ -110,7 +142,7 @@ def draw_page(
     draw = ImageDraw.Draw(canvas)
     draw_words(draw, page, scale)
     draw_rulings(draw, rulings, scale)
-    draw_cells(draw, page_cells(page), scale)
+    draw_cells(draw, page_cells(page), page.words, scale)
     if highlight:
         # Drawn last so a flagged row is tinted over its cells, not hidden under them.
         tinted = Image.alpha_composite(

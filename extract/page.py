@@ -167,7 +167,7 @@ def erase_rulings(gray: np.ndarray, ink: np.ndarray) -> np.ndarray:
 
 def ocr_page_reasons(reading: OcrReading, tables: tuple[Table, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     confident = [w for w in reading.words if (w.confidence or 0) >= EMPTY_PAGE_MIN_CONFIDENCE and len(w.text) > 1]
-    if len(confident) < EMPTY_PAGE_MAX_WORDS and not tables:
+    if len(confident) < EMPTY_PAGE_MAX_WORDS:
         return ("EMPTY_PAGE",), (f"only {len(confident)} legible words on a page that is not blank (photo or noise?)",)
     return (), ()
 

@@ -26,8 +26,19 @@ class OcrReading:
         return self.mean_confidence * min(1.0, len(self.words) / 20)
 
 
+TSV_HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num"
+
+
+class TsvError(ValueError):
+    """The engine's output is not tesseract TSV."""
+
+    reason = "OCR_FAILED"
+
+
 def tsv_to_reading(tsv: str, points_per_pixel: float, offset: tuple[float, float] = (0.0, 0.0)) -> OcrReading:
     """Parse tesseract's TSV; boxes are scaled from pixels to points and shifted by ``offset``."""
+    if not tsv.startswith(TSV_HEADER):
+        raise TsvError(f"the OCR engine's output is not tesseract TSV: {tsv[:40]!r}")
     words = [
         word
         for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)

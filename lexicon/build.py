@@ -139,8 +139,12 @@ def allowed_codes(noise_md: str) -> set[str]:
     return {c.strip() for c in match[1].split(",") if ACRONYM.match(c.strip())} if match else set()
 
 
-def collect_acronyms(terms: Iterable[tuple[str, str, str, str]], seed_texts: Iterable[str],
-                     general: set[str], noise_md: str) -> dict[str, str]:
+def collect_acronyms(
+    terms: Iterable[tuple[str, str, str, str]],
+    seed_texts: Iterable[str],
+    general: set[str],
+    noise_md: str,
+) -> dict[str, str]:
     """Case-sensitive acronyms -> where they came from (vocabulary, clean seeds, noise notes).
 
     A [W] term in capitals is an acronym; elsewhere a capitalised token counts only when it is
@@ -180,12 +184,20 @@ def rows_to_csv(header: tuple[str, ...], rows: Iterable[tuple[object, ...]]) -> 
 def _source_rows(shared_dir: Path) -> list[tuple[str, str, str]]:
     import wordfreq
 
-    paths = [shared_dir / "domain" / "vocabulary.md", shared_dir / "domain" / "ocr-noise.md",
-             shared_dir / "lexicon-sources" / "indonesian-wordlist.lst"]
-    paths += [p for p in sorted((shared_dir / "seeds").glob("*.txt"))
-              if p.name.startswith(CLEAN_SEED_PREFIXES)]
-    rows = [(str(p.relative_to(shared_dir)), hashlib.sha256(p.read_bytes()).hexdigest(), "file")
-            for p in paths]
+    paths = [
+        shared_dir / "domain" / "vocabulary.md",
+        shared_dir / "domain" / "ocr-noise.md",
+        shared_dir / "lexicon-sources" / "indonesian-wordlist.lst",
+    ]
+    paths += [
+        p
+        for p in sorted((shared_dir / "seeds").glob("*.txt"))
+        if p.name.startswith(CLEAN_SEED_PREFIXES)
+    ]
+    rows = [
+        (str(p.relative_to(shared_dir)), hashlib.sha256(p.read_bytes()).hexdigest(), "file")
+        for p in paths
+    ]
     version = getattr(wordfreq, "__version__", "") or _package_version("wordfreq")
     rows.append(("pypi:wordfreq", version, "package"))
     return rows
@@ -203,8 +215,9 @@ def build_outputs(shared_dir: Path) -> dict[str, str]:
     noise_md = _read_text(shared_dir / "domain" / "ocr-noise.md")
     terms = vocabulary_md_to_terms(vocabulary_md)
     lines = domain_lines(shared_dir, terms)
-    wordlist = wordlist_to_words(_read_text(shared_dir / "lexicon-sources" /
-                                            "indonesian-wordlist.lst"))
+    wordlist = wordlist_to_words(
+        _read_text(shared_dir / "lexicon-sources" / "indonesian-wordlist.lst")
+    )
     zipf = general_word_zipf(wordlist)
     words = lines_to_word_counts(lines)
     bigrams = lines_to_bigram_counts(lines)
@@ -213,14 +226,19 @@ def build_outputs(shared_dir: Path) -> dict[str, str]:
         "vocabulary.csv": rows_to_csv(("term", "kind", "section", "standard"), terms),
         "domain_words.csv": rows_to_csv(("word", "count"), sorted(words.items())),
         "domain_bigrams.csv": rows_to_csv(
-            ("first", "second", "count"), sorted((a, b, n) for (a, b), n in bigrams.items())),
+            ("first", "second", "count"), sorted((a, b, n) for (a, b), n in bigrams.items())
+        ),
         "general_words.csv": rows_to_csv(
-            ("word", "zipf"), sorted((w, f"{z:.2f}") for w, z in zipf.items())),
+            ("word", "zipf"), sorted((w, f"{z:.2f}") for w, z in zipf.items())
+        ),
         "variants.csv": rows_to_csv(
-            ("variant", "canonical"), sorted(noise_md_to_variants(noise_md, vocabulary_md).items())),
+            ("variant", "canonical"), sorted(noise_md_to_variants(noise_md, vocabulary_md).items())
+        ),
         "acronyms.csv": rows_to_csv(("acronym", "source"), sorted(acronyms.items())),
         "satker.csv": rows_to_csv(("kind", "text"), satker_rows(terms)),
-        "sources.csv": rows_to_csv(("source", "sha256_or_version", "kind"), _source_rows(shared_dir)),
+        "sources.csv": rows_to_csv(
+            ("source", "sha256_or_version", "kind"), _source_rows(shared_dir)
+        ),
     }
 
 

@@ -38,7 +38,11 @@ class Confusion:
     cost: float
 
     def __post_init__(self) -> None:
-        if self.kind not in CONFUSION_CLASSES or not 0 < self.cost <= 2 or self.printed == self.observed:
+        if (
+            self.kind not in CONFUSION_CLASSES
+            or not 0 < self.cost <= 2
+            or self.printed == self.observed
+        ):
             raise LexiconError(f"bad confusion {self!r}")
 
 
@@ -66,8 +70,9 @@ class Lexicon:
 
     def is_word(self, lower: str) -> bool:
         """Whether a lower-cased word is known (general, domain or author variant)."""
-        return lower in self.general_zipf or lower in self.domain_counts or lower in self.variant_words
-
+        return (
+            lower in self.general_zipf or lower in self.domain_counts or lower in self.variant_words
+        )
 
 
 def read_rows(path: Path, header: tuple[str, ...]) -> list[dict[str, str]]:
@@ -106,8 +111,12 @@ def rows_to_counts(rows: list[dict[str, str]], name: str) -> dict[str, int]:
 
 
 def rows_to_confusions(rows: list[dict[str, str]]) -> tuple[Confusion, ...]:
-    return tuple(Confusion(r["class"], r["printed"], r["observed"],
-                           _number(r["cost"], "confusions.csv", float)) for r in rows)
+    return tuple(
+        Confusion(
+            r["class"], r["printed"], r["observed"], _number(r["cost"], "confusions.csv", float)
+        )
+        for r in rows
+    )
 
 
 def rows_to_terms(rows: list[dict[str, str]]) -> tuple[tuple[str, str], ...]:
@@ -122,16 +131,24 @@ def load_lexicon_from(data_dir: Path) -> Lexicon:
     sha256, files = data_dir_sha256(data_dir)
     satker = rows["satker.csv"]
     return Lexicon(
-        general_zipf=MappingProxyType({r["word"]: _number(r["zipf"], "general_words.csv", float)
-                                       for r in rows["general_words.csv"]}),
-        domain_counts=MappingProxyType(rows_to_counts(rows["domain_words.csv"], "domain_words.csv")),
-        bigrams=MappingProxyType({(r["first"], r["second"]): int(r["count"])
-                                  for r in rows["domain_bigrams.csv"]}),
+        general_zipf=MappingProxyType(
+            {
+                r["word"]: _number(r["zipf"], "general_words.csv", float)
+                for r in rows["general_words.csv"]
+            }
+        ),
+        domain_counts=MappingProxyType(
+            rows_to_counts(rows["domain_words.csv"], "domain_words.csv")
+        ),
+        bigrams=MappingProxyType(
+            {(r["first"], r["second"]): int(r["count"]) for r in rows["domain_bigrams.csv"]}
+        ),
         terms=rows_to_terms(rows["vocabulary.csv"]),
         variants=MappingProxyType({r["variant"]: r["canonical"] for r in rows["variants.csv"]}),
         acronyms=frozenset(r["acronym"] for r in rows["acronyms.csv"]),
-        variant_words=frozenset(r["variant"].lower() for r in rows["variants.csv"]
-                                if " " not in r["variant"]),
+        variant_words=frozenset(
+            r["variant"].lower() for r in rows["variants.csv"] if " " not in r["variant"]
+        ),
         satker_places=tuple(r["text"] for r in satker if r["kind"] == "place"),
         satker_templates=tuple(r["text"] for r in satker if r["kind"] == "template"),
         confusions=rows_to_confusions(rows["confusions.csv"]),

@@ -54,9 +54,9 @@ def indicator_row_reasons(row: IndicatorRow) -> tuple[str, ...]:
     )
     if any(_unparsed(*value) for value in values):
         reasons.add("VALUE_UNPARSED")
-    if row.capaian_value is not None and row.capaian_computed is not None:
-        if abs(row.capaian_value - row.capaian_computed) > CAPAIAN_TOLERANCE:
-            reasons.add("CAPAIAN_MISMATCH")
+    printed, computed = row.capaian_value, row.capaian_computed
+    if printed is not None and computed is not None and abs(printed - computed) > CAPAIAN_TOLERANCE:
+        reasons.add("CAPAIAN_MISMATCH")
     if not row.indikator.strip() or not row.target.strip():
         reasons.add("MISSING_FIELD")
     return ordered_reasons(reasons)

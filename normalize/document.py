@@ -40,8 +40,33 @@ _SATKER_RE = re.compile(
     re.IGNORECASE,
 )
 _NAME_STOP = frozenset(
-    "tahun nomor tentang dan yang pada alamat perubahan perjanjian penetapan rencana laporan"
-    " keputusan selaku dengan untuk dalam atas di ke sebagai provinsi telp jalan jl".split()
+    [
+        "tahun",
+        "nomor",
+        "tentang",
+        "dan",
+        "yang",
+        "pada",
+        "alamat",
+        "perubahan",
+        "perjanjian",
+        "penetapan",
+        "rencana",
+        "laporan",
+        "keputusan",
+        "selaku",
+        "dengan",
+        "untuk",
+        "dalam",
+        "atas",
+        "di",
+        "ke",
+        "sebagai",
+        "provinsi",
+        "telp",
+        "jalan",
+        "jl",
+    ]
 )
 _JABATAN_RE = re.compile(r"^\s*Jabatan\s*[:;.]?\s+(?P<role>.+)$", re.IGNORECASE | re.MULTILINE)
 # OCR spells the tail "Komis: Pemilihan Umtn", "Komis Penmliban Umum": match the first word loosely.
@@ -51,7 +76,12 @@ _ROLE_TAIL_RE = re.compile(
 # The two statutory signatories, so that OCR'd "Sekretanis" / "Sehretans" still group together.
 SIGNATORY_ROLES = ("Ketua", "Sekretaris")
 ROLE_MATCH_CUTOFF = 75.0
-_LEVEL_NAMES = {"kota": "Kota", "kabupaten": "Kabupaten", "kab": "Kabupaten", "provinsi": "Provinsi"}
+_LEVEL_NAMES = {
+    "kota": "Kota",
+    "kabupaten": "Kabupaten",
+    "kab": "Kabupaten",
+    "provinsi": "Provinsi",
+}
 
 
 def title_lines(text: str) -> list[str]:
@@ -61,7 +91,7 @@ def title_lines(text: str) -> list[str]:
 
 
 def title_to_doc_type(text: str) -> str | None:
-    """The document type a title names ("PERUBAHAN PERJANJIAN KINERJA TAHUN 2024" -> PK_PERUBAHAN)."""
+    """The document type a title names: "PERUBAHAN PERJANJIAN KINERJA 2024" -> PK_PERUBAHAN."""
     upper = " ".join(text.upper().split())
     for doc_type, phrase in DOC_TYPE_TITLES:
         if phrase in upper:
@@ -89,7 +119,8 @@ def text_to_satkers(text: str) -> list[str]:
 
 
 def text_to_satker(text: str) -> str:
-    """"SEKRETARIAT KOMISI PEMILIHAN UMUM KABUPATEN KUBU RAYA" -> "Sekretariat KPU Kabupaten Kubu Raya"."""
+    """The first satker named: "SEKRETARIAT KOMISI PEMILIHAN UMUM KABUPATEN KUBU RAYA" ->
+    "Sekretariat KPU Kabupaten Kubu Raya"."""
     found = text_to_satkers(text)
     return found[0] if found else ""
 

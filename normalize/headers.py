@@ -14,7 +14,7 @@ from functools import cache
 
 from rapidfuzz import fuzz
 
-from normalize.values import _data_dir
+from normalize.values import lexicon_data_dir
 
 HEADER_VARIANTS_FILE = "header_variants.csv"
 HEADER_MATCH_CUTOFF = 80.0  # rapidfuzz ratio (0-100) on the normalised header text
@@ -22,8 +22,21 @@ SHORT_VARIANT_LENGTH = 3  # "No", "T1", "B12": too short to match fuzzily, exact
 MAX_HEADER_ROWS = 4  # two header lines + a numbering row, with one spare
 KINDS = ("indicator", "budget", "skip")
 CANONICAL_COLUMNS = frozenset(
-    "no sasaran indikator target realisasi capaian program kegiatan anggaran pagu persen uraian"
-    " kode".split()
+    [
+        "no",
+        "sasaran",
+        "indikator",
+        "target",
+        "realisasi",
+        "capaian",
+        "program",
+        "kegiatan",
+        "anggaran",
+        "pagu",
+        "persen",
+        "uraian",
+        "kode",
+    ]
 )
 VALUE_COLUMNS = frozenset({"target", "realisasi", "capaian"})
 MONEY_COLUMNS = frozenset({"anggaran", "pagu"})
@@ -76,7 +89,7 @@ class HeaderMatch:
 @cache
 def header_variants() -> tuple[HeaderVariant, ...]:
     """The header vocabulary, validated: every column is canonical or "extra"."""
-    with open(_data_dir() / HEADER_VARIANTS_FILE, encoding="utf-8", newline="") as handle:
+    with open(lexicon_data_dir() / HEADER_VARIANTS_FILE, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     variants = []
     for row in rows:
@@ -85,7 +98,9 @@ def header_variants() -> tuple[HeaderVariant, ...]:
             raise ValueError(f"{HEADER_VARIANTS_FILE}: unknown column {column!r}")
         if not row["source"].strip():
             raise ValueError(f"{HEADER_VARIANTS_FILE}: {row['variant']!r} has no source")
-        variants.append(HeaderVariant(normalise_header(row["variant"]), column, row["sasaran_level"]))
+        variants.append(
+            HeaderVariant(normalise_header(row["variant"]), column, row["sasaran_level"])
+        )
     return tuple(variants)
 
 
@@ -178,7 +193,9 @@ def header_rows_to_column_map(rows: list[list[str]]) -> ColumnMap | None:
     matches = [column_texts_to_match(_column_texts(text_rows, col)) for col in range(width)]
     printed = tuple(" ".join(_column_texts(text_rows, col)) for col in range(width))
     names = _dedupe_columns([m.column if m else "" for m in matches], printed)
-    level = next((m.sasaran_level for m, n in zip(matches, names, strict=True) if m and n == "sasaran"), "")
+    level = next(
+        (m.sasaran_level for m, n in zip(matches, names, strict=True) if m and n == "sasaran"), ""
+    )
     kind = columns_to_kind(names)
     if kind == "budget":
         names = _budget_names(names, printed)
@@ -191,7 +208,9 @@ def _dedupe_columns(names: list[str], printed: tuple[str, ...]) -> list[str]:
     anchors = {"indikator": ("target", "realisasi", "capaian"), "sasaran": ("indikator",)}
     for name, right_of in anchors.items():
         positions = [i for i, n in enumerate(names) if n == name]
-        limit = next((i for i, n in enumerate(names) if n in right_of or n.startswith("target_")), None)
+        limit = next(
+            (i for i, n in enumerate(names) if n in right_of or n.startswith("target_")), None
+        )
         before = [i for i in positions if limit is None or i < limit]
         keep = before[-1] if before else (positions[0] if positions else None)
         for i in positions:
@@ -209,9 +228,9 @@ def columns_to_kind(names: list[str]) -> str:
     """budget (a name + anggaran/pagu, no target), indicator (indikator + a value), else skip."""
     present = set(names)
     has_target = "target" in present or any(n.startswith("target_") for n in names)
-    if present & MONEY_COLUMNS and present & set(NAME_COLUMNS) and not has_target:
-        if "capaian" not in present:
-            return "budget"
+    named_money = present & MONEY_COLUMNS and present & set(NAME_COLUMNS)
+    if named_money and not has_target and "capaian" not in present:
+        return "budget"
     if "indikator" in present and (has_target or present & VALUE_COLUMNS):
         return "indicator"
     return "skip"

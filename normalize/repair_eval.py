@@ -11,6 +11,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,26 +24,36 @@ def predict(records: list[dict[str, object]]) -> tuple[list[dict[str, object]], 
     line_repairer = LineRepairer(Repairer.default())
     line_repairer.repair_line("Kinerja")  # loads the tokenizer: part of start-up
     ready = time.perf_counter()
-    predictions = [{"seed": r["seed"], "line": r["line"],
-                    "text": line_repairer.repair_line(str(r["noisy"]))} for r in records]
+    predictions = [
+        {"seed": r["seed"], "line": r["line"], "text": line_repairer.repair_line(str(r["noisy"]))}
+        for r in records
+    ]
     return predictions, ready - started, time.perf_counter() - ready
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dev", type=Path)
-    parser.add_argument("--out", type=Path, default=Path("repair_predictions.jsonl"))
+    parser.add_argument(
+        "--out", type=Path, default=Path(tempfile.gettempdir()) / "kinerja_repair_predictions.jsonl"
+    )
     args = parser.parse_args(argv)
-    records = [json.loads(line) for line in args.dev.read_text(encoding="utf-8").splitlines()
-               if line.strip()]
+    records = [
+        json.loads(line)
+        for line in args.dev.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     predictions, startup, seconds = predict(records)
-    args.out.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in predictions),
-                        encoding="utf-8")
+    args.out.write_text(
+        "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in predictions), encoding="utf-8"
+    )
     scorer = args.dev.parent / "score_lines.py"
     subprocess.run([sys.executable, str(scorer), str(args.dev), str(args.out)], check=True)
     tokens = sum(len(str(r["noisy"]).split()) for r in records)
-    print(f"tokens={tokens} start-up={startup:.2f}s repair={seconds:.2f}s "
-          f"warm={tokens / seconds:,.0f} tokens/s cold={tokens / (startup + seconds):,.0f} tokens/s")
+    print(
+        f"tokens={tokens} start-up={startup:.2f}s repair={seconds:.2f}s "
+        f"warm={tokens / seconds:,.0f} tokens/s cold={tokens / (startup + seconds):,.0f} tokens/s"
+    )
     return 0
 
 

@@ -30,7 +30,7 @@ _RUPIAH_SUFFIX_RE = re.compile(r"(?:,-|\.-|,00|,-+)$")
 _RUPIAH_BODY_RE = re.compile(r"\d{1,3}(?:\.\d{3})+|\d+")
 
 
-def _data_dir() -> Path:
+def lexicon_data_dir() -> Path:
     """lexicon/data, whether lexicon is an installed package or a source folder."""
     try:
         return Path(str(resources.files("lexicon").joinpath("data")))
@@ -41,7 +41,7 @@ def _data_dir() -> Path:
 @cache
 def unit_words() -> dict[str, str]:
     """Printed unit word (lower-cased) -> canonical unit ("lap" -> "laporan", "wtp" -> "opini")."""
-    with open(_data_dir() / UNIT_WORDS_FILE, encoding="utf-8", newline="") as handle:
+    with open(lexicon_data_dir() / UNIT_WORDS_FILE, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     if not rows or set(rows[0]) != {"word", "unit", "source"}:
         raise ValueError(f"{UNIT_WORDS_FILE} needs the columns word, unit, source")
@@ -55,7 +55,7 @@ def clean_value_text(text: str) -> str:
 
 
 def grade_unit(text: str) -> str:
-    """"grade" / "opini" when the whole text is a grade or an audit opinion word, else ""."""
+    """ "grade" / "opini" when the whole text is a grade or an audit opinion word, else ""."""
     unit = unit_words().get(" ".join(text.lower().split()).strip(" .,"), "")
     return unit if unit in ("grade", "opini") else ""
 

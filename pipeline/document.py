@@ -21,6 +21,7 @@ from extract.models import BBox, ExtractionKind, PageExtraction, PageRef, Table
 from extract.page import ExtractSettings, PageWork, extract_page
 from extract.pdf import PdfError, open_pdf
 from extract.tesseract import OcrEngine, TesseractError, TesseractTimeout
+from extract.tsv import TsvError
 from normalize.models import DocumentInfo, IndicatorRow
 from pipeline.export import budget_row_to_record, indicator_row_to_record
 from pipeline.guard import GuardedEngine
@@ -143,7 +144,7 @@ def extract_or_flag(job: DocumentJob, extract: Callable[[int], PageWork], number
         if job.strict:
             raise
         reason, detail = exc.reason, str(exc)
-    except rs.PageTooLarge as exc:
+    except (rs.PageTooLarge, TsvError) as exc:
         reason, detail = "OCR_FAILED", str(exc)
     except Exception as exc:  # a page must never stop the document
         if job.strict:
@@ -166,9 +167,7 @@ def _review_raster(source, number: int, extraction: PageExtraction) -> rs.PageRa
 
 
 def document_to_result(job: DocumentJob, extractions: list[PageExtraction], source_pages: int, render: Callable[[int], rs.PageRaster | None]) -> DocumentResult:
-    from pipeline.normalize_stage import normalize_document
-
-    info, tables, indicator_rows, budget_rows, issues = normalize_document(job, extractions)
+    info, tables, indicator_rows, budget_rows, issues = normalize_or_flag(job, extractions)
     page_reasons = collect_page_reasons(extractions, indicator_rows, budget_rows, issues)
     pages = [page_record(job, e, tables, indicator_rows, budget_rows, page_reasons[e.ref.page]) for e in extractions]
     review = review_records(job, extractions, page_reasons, indicator_rows, tables, render)
@@ -186,6 +185,21 @@ def document_to_result(job: DocumentJob, extractions: list[PageExtraction], sour
         indicators=[indicator_row_to_record(r) for r in indicator_rows],
         budget=[budget_row_to_record(r) for r in budget_rows],
     )
+
+
+def normalize_or_flag(job: DocumentJob, extractions: list[PageExtraction]):  # type: ignore[no-untyped-def]
+    """The normalize stage; a failure there flags the document's table pages, never stops the batch."""
+    from normalize.models import TableIssue
+    from pipeline.normalize_stage import normalize_document
+
+    try:
+        return normalize_document(job, extractions)
+    except Exception as exc:
+        if job.strict:
+            raise
+        detail = f"the tables could not be mapped to rows ({type(exc).__name__}: {exc})"
+        issues = [TableIssue(e.ref.page, 0, "TABLE_UNPARSED", detail) for e in extractions if e.tables]
+        return DocumentInfo(), [], [], [], issues
 
 
 def collect_page_reasons(extractions, indicator_rows, budget_rows, issues) -> dict[int, dict[str, str]]:  # type: ignore[no-untyped-def]

@@ -35,6 +35,9 @@ CAPAIAN_TOLERANCE = 1.0  # percentage points, as CAPAIAN_MISMATCH in DATASETS.md
 PK_TYPES = frozenset({"PK", "PK_PERUBAHAN"})
 LAKIP_TYPES = frozenset({"LAKIP"})
 SATKER_SLOT = "{SATKER}"
+# A row number or bullet the cell split left on the text ("1 Prosentase ...", "- Jumlah ...",
+# "a. Persentase ..."): not part of the indicator's wording.
+LEADING_ENUMERATOR = re.compile(r"^(?:[-\u2022*]|\(?\d{1,2}[.)]?|[a-z][.)])\s+(?=[a-z])")
 FILE_MODE = 0o644
 
 RECONCILIATION_COLUMNS = (
@@ -92,8 +95,10 @@ def satker_variants(satker: str) -> list[str]:
 
 
 def indicator_key(indikator: str, satker: str) -> str:
-    """The indicator text lower-cased with the satker's name replaced by {SATKER}."""
+    """The indicator text lower-cased, without a leading row number or bullet, with the
+    satker's name replaced by {SATKER}."""
     text = re.sub(r"\s+", " ", indikator.lower()).strip()
+    text = LEADING_ENUMERATOR.sub("", text)
     for variant in satker_variants(satker):
         text = text.replace(variant, SATKER_SLOT)
     return text
@@ -112,7 +117,12 @@ def sorted_rows(indicators: pd.DataFrame) -> pd.DataFrame:
     order = ["source_file", "page", "table_index", "row_index"]
     numeric = {name: pd.to_numeric(frame[name], errors="coerce") for name in order[1:]}
     keyed = frame.assign(**{f"_{name}": values for name, values in numeric.items()})
-    keyed = keyed.sort_values(["source_file", "_page", "_table_index", "_row_index"], kind="stable")
+    # The remaining columns break ties, so even rows that share a position (two documents
+    # given the same source_file) come out in one order whatever order they came in.
+    ties = [name for name in frame.columns if name not in order]
+    keyed = keyed.sort_values(
+        ["source_file", "_page", "_table_index", "_row_index", *ties], kind="stable"
+    )
     return keyed.drop(columns=[f"_{name}" for name in order[1:]]).reset_index(drop=True)
 
 

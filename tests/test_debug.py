@@ -87,6 +87,37 @@ def test_labels_are_drawn_in_the_cell_corner():
     assert CELL_COLOUR in {colour for _, colour in corner.getcolors(10_000)}
 
 
+def test_no_label_where_it_would_cover_a_narrow_cell():
+    narrow = Cell(row=0, col=0, bbox=BBox(10, 10, 16, 60), page=1)
+    table = Table(cells=(narrow,), n_rows=1, n_cols=1, pages=(1,), bbox=narrow.bbox)
+    page = PageExtraction(PageRef("ab" * 32, 1), ExtractionKind.TEXT, 200, 150, tables=(table,))
+    drawn = draw_page(white_page(), page, SCALE)
+    inside = drawn.crop((22, 22, 31, 118))  # the cell without its outline
+    assert inside.getcolors() == [(inside.width * inside.height, (255, 255, 255))]
+
+
+def one_cell_page(words: tuple[Word, ...]) -> PageExtraction:
+    cell = Cell(row=0, col=0, bbox=BBox(10, 10, 110, 60), page=1, words=words)
+    table = Table(cells=(cell,), n_rows=1, n_cols=1, pages=(1,), bbox=cell.bbox)
+    return PageExtraction(
+        PageRef("ab" * 32, 1), ExtractionKind.TEXT, 200, 150, words=words, tables=(table,)
+    )
+
+
+def green_in(image: Image.Image, box: tuple[int, int, int, int]) -> bool:
+    return CELL_COLOUR in {colour for _, colour in image.crop(box).getcolors(10_000)}
+
+
+def test_label_moves_to_a_free_corner_and_never_covers_words():
+    top_right_word = Word("100%", BBox(80, 12, 108, 22))
+    drawn = draw_page(white_page(), one_cell_page((top_right_word,)), SCALE)
+    assert green_in(drawn, (23, 23, 60, 44)), "label in the top-left corner"
+    assert not green_in(drawn, (150, 23, 217, 44)), "nothing drawn over the word"
+    full = Word("Persentase", BBox(11, 11, 109, 59))
+    drawn = draw_page(white_page(), one_cell_page((full,)), SCALE)
+    assert not green_in(drawn, (23, 23, 217, 117)), "no corner free: no label"
+
+
 def test_bad_scale_is_refused():
     with pytest.raises(ValueError, match="scale"):
         draw_page(white_page(), make_page(), 0)

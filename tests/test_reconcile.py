@@ -55,6 +55,12 @@ def test_satker_name_becomes_a_slot():
     assert indicator_key("Nilai SAKIP Kota Bontang", BONTANG) == "nilai sakip {SATKER}"
 
 
+@pytest.mark.parametrize("prefix", ["1 ", "12. ", "(3) ", "a. ", "- ", "\u2022 "])
+def test_leading_row_numbers_and_bullets_are_not_wording(prefix: str):
+    assert indicator_key(prefix + "Prosentase Temuan BPK", BONTANG) == "prosentase temuan bpk"
+    assert indicator_key("100 persen dokumen", BONTANG) == "100 persen dokumen"
+
+
 def test_same_indicator_worded_per_satker_is_matched_and_values_carried():
     lines = run(
         pk(3, PEMUTAKHIRAN.format("KPU Kota Bontang"), "87,5%"),

@@ -1,0 +1,623 @@
+"""Table + column map -> IndicatorRow / BudgetRow (merged cells, group rows, bullets, page breaks).
+
+The grid comes from extract/ as printed: header rows repeat where the table continues on a new
+page, a sasaran merged over several indicators is one Cell with row_span > 1, a row broken by
+the page break continues at the top of the next page with an empty NO cell, and one cell can
+stack several bulleted indicators over a target cell with as many values ("B WTP 80").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from extract.models import Cell, Table
+from normalize.checks import budget_rows_reasons, capaian_computed, indicator_row_reasons
+from normalize.document import text_to_tahun, title_to_doc_type
+from normalize.headers import (
+    MAX_HEADER_ROWS,
+    ColumnMap,
+    header_rows_to_column_map,
+    is_header_row,
+    is_numbering_row,
+)
+from normalize.models import BudgetRow, DocumentInfo, IndicatorRow, TableIssue, Value, ValueKind
+from normalize.values import split_stacked_values, text_to_value
+
+Repair = Callable[[str, str], str]
+INDICATOR_OPENERS = (
+    "Persentase",
+    "Prosentase",
+    "Presentase",
+    "Persentasi",
+    "Jumlah",
+    "Nilai",
+    "Indeks",
+    "Opini",
+)
+MIN_INDICATOR_WORDS = 3  # a split piece shorter than this is not an indicator sentence
+UNPARSED_SIGNAL_ROWS = 2  # indicator sentences needed to call an unmapped table an indicator table
+# The two programs of Bagian Anggaran 076 (all KPU budgets), printed without the word "Program".
+PROGRAM_NAME_MARKERS = ("konsolidasi demokrasi", "dukungan manajemen")
+EXTRA_IN_INDICATOR = frozenset(
+    {"program", "kegiatan", "anggaran", "pagu", "persen", "uraian", "kode"}
+)
+_BULLET_GLYPHS = "•·▪●◦‣∙"
+_BULLET_LINE_RE = re.compile(rf"^\s*(?:[{_BULLET_GLYPHS}\-–*+»«¢]|[eo©](?=\s+[A-Z]))\s*")
+_OPENER_SPLIT_RE = re.compile(rf"\s(?=(?:{'|'.join(INDICATOR_OPENERS)})\b)")
+_GROUP_MARKER_RE = re.compile(r"^\s*([A-Za-z]{1,4}|\d{1,2})[.)]\s*\S")
+_KODE = r"\d{3}\.\d{2}\.[A-Z]{2}|\d{4}(?:\.[A-Z0-9]{3})?"
+_KODE_PREFIX_RE = re.compile(rf"^(?P<kode>{_KODE})\s*[-–]\s*(?P<name>.+)$")
+_KODE_SUFFIX_RE = re.compile(rf"^(?P<name>.+?)\s*\((?P<kode>{_KODE})\)\s*(?P<rest>.*)$")
+_NUMBER_MARKER_RE = re.compile(r"^\s*\d{1,2}\s*[.,)]\s*")
+_TRAILING_RUPIAH_RE = re.compile(r"\s(?P<amount>Rp\.?\s*\d[\d.,]*(?:,-)?)\s*$", re.IGNORECASE)
+_TITLE_SASARAN_RE = re.compile(
+    r"Sasaran\s+(?P<level>Strat\w*|Program|Kegiatan)?\s*\d*\s*[:.\-]?\s*(?P<text>\S.+)$", re.I
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TableContext:
+    source_file: str
+    doc_sha256: str
+    doc: DocumentInfo
+    extraction_by_page: Mapping[int, str] = field(default_factory=dict)  # page -> text / ocr
+
+
+@dataclass(frozen=True, slots=True)
+class TableRows:
+    indicators: tuple[IndicatorRow, ...] = ()
+    budget: tuple[BudgetRow, ...] = ()
+    issues: tuple[TableIssue, ...] = ()
+    kind: str = "skip"  # indicator, budget, skip (a TABLE_UNPARSED issue says why it was skipped)
+
+
+@dataclass(slots=True)
+class GridRow:
+    """One body row (or several joined over a page break) as lines per column; stage-internal."""
+
+    first_row: int
+    page: int
+    lines: dict[int, list[str]]
+    anchored: set[int]  # columns whose cell starts in this row (not a merged cell from above)
+    spans: set[int]  # columns whose cell spans several columns
+    cells: list[Cell]
+
+    def text(self, col: int | None) -> str:
+        return join_lines(self.lines.get(col, [])) if col is not None else ""
+
+    def own_text(self, col: int | None) -> str:
+        return self.text(col) if col is not None and col in self.anchored else ""
+
+    def confidence(self) -> float | None:
+        scores = [c.confidence for c in self.cells if c.confidence is not None]
+        return round(sum(scores) / len(scores), 2) if scores else None
+
+
+def join_lines(lines: list[str]) -> str:
+    """A cell's lines as one text: HTML dropped, whitespace collapsed, line-end hyphens undone."""
+    text = ""
+    for line in (" ".join(re.sub(r"<[^>]*>", " ", ln).split()) for ln in lines):
+        if not line:
+            continue
+        hyphenated = re.search(r"(\w+)-$", text)
+        if hyphenated and line[0].islower():
+            keep = _is_reduplication(hyphenated.group(1), line)
+            text = (text if keep else text[:-1]) + line
+        else:
+            text = f"{text} {line}" if text else line
+    return text
+
+
+def _is_reduplication(before: str, after: str) -> bool:
+    """ "perundang-" + "undangan" keeps its hyphen; "penyelengga-" + "raan" is a broken word."""
+    word, following = before.lower(), after.split()[0].lower()
+    return any(following.startswith(word[i:]) for i in range(max(0, len(word) - 2)))
+
+
+def table_to_grid_rows(table: Table, first: int) -> list[GridRow]:
+    """Body rows from grid row ``first`` on, each column's lines taken from its covering cell."""
+    rows = []
+    for r in range(first, table.n_rows):
+        lines: dict[int, list[str]] = {}
+        anchored, spans, cells = set(), set(), []
+        for c in range(table.n_cols):
+            cell = table.cell_at(r, c)
+            if cell is None or cell.col != c:
+                continue  # a column-merged cell's text belongs to its first column only
+            lines[c] = cell.lines
+            cells.append(cell)
+            if cell.row == r:
+                anchored.add(c)
+            if cell.col_span > 1:
+                spans.add(c)
+        rows.append(GridRow(r, table.page_of_row(r), lines, anchored, spans, cells))
+    return rows
+
+
+def _row_texts(row: GridRow, n_cols: int) -> list[str]:
+    return [row.own_text(c) for c in range(n_cols)]
+
+
+def grid_rows_to_segments(
+    rows: list[GridRow], colmap: ColumnMap, n_cols: int
+) -> list[tuple[ColumnMap, list[GridRow]]]:
+    """Drop repeated header and numbering rows; a new header of another kind starts a segment
+    (a PK's Program | Anggaran block printed inside the indicator grid)."""
+    segments: list[tuple[ColumnMap, list[GridRow]]] = [(colmap, [])]
+    for row in rows:
+        texts = _row_texts(row, n_cols)
+        if not any(t.strip() for t in texts) or is_numbering_row(texts):
+            continue
+        if sum(1 for t in texts if t.strip()) >= 2 and is_header_row(texts):
+            header = header_rows_to_column_map([texts])
+            if (
+                header
+                and header.kind in ("indicator", "budget")
+                and header.kind != segments[-1][0].kind
+            ):
+                segments.append((header, []))
+            continue
+        segments[-1][1].append(row)
+    return [segment for segment in segments if segment[1]]
+
+
+def _value_cols(colmap: ColumnMap) -> list[int]:
+    names = ("target", "realisasi", "capaian", "pagu", "anggaran", "persen")
+    return [i for i, n in enumerate(colmap.columns) if n in names or n.startswith("target_")]
+
+
+def _starts_new_indicator(text: str) -> bool:
+    text = text.lstrip()
+    return bool(_BULLET_LINE_RE.match(text)) or text.startswith(INDICATOR_OPENERS)
+
+
+def is_continuation(prev: GridRow, row: GridRow, colmap: ColumnMap) -> bool:
+    """A row broken by a page break (or a wrapped line) that belongs to the row above."""
+    if row.own_text(colmap.index("no")).strip():
+        return False
+    sasaran = row.own_text(colmap.index("sasaran"))
+    indikator = row.own_text(colmap.index("indikator"))
+    has_values = any(row.own_text(c) for c in _value_cols(colmap))
+    if row.page != prev.page:
+        if sasaran:
+            return True
+        return not indikator or not _starts_new_indicator(indikator) or indikator[0].islower()
+    texts = [t for t in (sasaran, indikator) if t]
+    return not has_values and bool(texts) and all(t[0].islower() for t in texts)
+
+
+def join_continuations(rows: list[GridRow], colmap: ColumnMap) -> list[GridRow]:
+    joined: list[GridRow] = []
+    for row in rows:
+        if joined and is_continuation(joined[-1], row, colmap):
+            prev = joined[-1]
+            for col in row.anchored:
+                prev.lines.setdefault(col, [])
+                prev.lines[col] = prev.lines[col] + row.lines.get(col, [])
+                prev.anchored.add(col)
+            prev.cells.extend(c for c in row.cells if c not in prev.cells)
+        else:
+            joined.append(row)
+    return joined
+
+
+def group_label(row: GridRow, colmap: ColumnMap) -> str | None:
+    """ "A. PROGRAM DUKUNGAN MANAJEMEN" when the row is a group row, else None."""
+    if any(row.own_text(c) for c in _value_cols(colmap)):
+        return None
+    filled = [c for c in sorted(row.lines) if row.own_text(c)]
+    no_col, indikator_col = colmap.index("no"), colmap.index("indikator")
+    if len(filled) == 2 and filled[0] == no_col and len(row.own_text(no_col)) <= 4:
+        label_col = filled[1]
+    elif len(filled) == 1:
+        label_col = filled[0]
+    else:
+        return None
+    if label_col == indikator_col and label_col not in row.spans:
+        return None
+    return " ".join(row.own_text(c) for c in filled)
+
+
+def group_level(label: str) -> int:
+    """0 for a program group ("A.", "II.", "1. PROGRAM ..."), 1 for a kegiatan group ("a.")."""
+    marker = _GROUP_MARKER_RE.match(label)
+    if re.search(r"\bprogram\b", label, re.IGNORECASE) and not re.search(r"[a-z]\.", label[:3]):
+        return 0
+    return 0 if marker and marker.group(1).isupper() else 1
+
+
+def split_indicators(text_lines: list[str]) -> tuple[list[str], bool]:
+    """Indicator texts of one cell and whether they were bulleted explicitly."""
+    text = "\n".join(re.sub(r"<[^>]*>", " ", line) for line in text_lines)
+    text = re.sub(rf"\s*[{_BULLET_GLYPHS}]\s*", "\n• ", text)
+    items: list[list[str]] = []
+    bulleted = 0
+    for line in text.splitlines():
+        bullet = _BULLET_LINE_RE.match(line)
+        if bullet:
+            bulleted += 1
+            items.append([line[bullet.end() :]])
+        elif items:
+            items[-1].append(line)
+        else:
+            items.append([line])
+    pieces = [p for p in (join_lines(item) for item in items) if p]
+    if bulleted >= 2:
+        return pieces, True
+    whole = join_lines(text.splitlines()).removeprefix("• ")
+    split = [p for p in _OPENER_SPLIT_RE.split(whole) if p.strip()]
+    if len(split) > 1 and all(len(p.split()) >= MIN_INDICATOR_WORDS for p in split):
+        return split, False
+    return ([whole] if whole else []), False
+
+
+def stacked_values(lines: list[str]) -> list[str]:
+    return [value for line in lines for value in split_stacked_values(line)]
+
+
+def title_to_sasaran(title: str) -> tuple[str, str]:
+    """(sasaran, level) from a caption line "Sasaran Strategis 2 Terwujudnya ...", else ("", "")."""
+    for line in reversed(title.splitlines()):
+        match = _TITLE_SASARAN_RE.search(line)
+        if match:
+            word = (match.group("level") or "").lower()
+            level = "strategis" if word.startswith("strat") else word
+            return " ".join(match.group("text").split()), level
+    return "", ""
+
+
+@dataclass(slots=True)
+class _Walk:
+    """What the rows above say about the next one: groups, and the sasaran it may inherit."""
+
+    groups: list[tuple[int, str]] = field(default_factory=list)
+    no: str = ""
+    sasaran_raw: str = ""
+
+    def enter_group(self, label: str) -> None:
+        level = group_level(label)
+        self.groups = [g for g in self.groups if g[0] < level] + [(level, label)]
+        self.no, self.sasaran_raw = "", ""
+
+    @property
+    def kelompok(self) -> str:
+        return " > ".join(label for _, label in self.groups)
+
+
+def _value_text(value: Value, repaired: str) -> str:
+    shown = value.kind in (ValueKind.NUMBER, ValueKind.GRADE, ValueKind.OPINION, ValueKind.RUPIAH)
+    return value.text if shown else " ".join(repaired.split())
+
+
+def _sasaran_level(colmap: ColumnMap, walk: _Walk, title_level: str) -> str:
+    if colmap.sasaran_level == "program/kegiatan":
+        if not walk.groups:
+            return ""
+        return "kegiatan" if walk.groups[-1][0] >= 1 else "program"
+    return colmap.sasaran_level or title_level
+
+
+def _pick(stack: list[str], index: int, whole: str, split: bool) -> str:
+    return stack[index] if split and stack else whole
+
+
+def grid_row_to_indicator_rows(
+    row: GridRow, colmap: ColumnMap, walk: _Walk, base: dict[str, object], repair: Repair
+) -> list[IndicatorRow]:
+    """One IndicatorRow per indicator in the row's cell and per target year."""
+    ind_col = colmap.index("indikator")
+    pieces, bulleted = split_indicators(row.lines.get(ind_col, []) if ind_col is not None else [])
+    pieces = pieces or [""]
+    targets = [(int(n[7:]), i) for i, n in enumerate(colmap.columns) if n.startswith("target_")]
+    targets = targets or [(None, colmap.index("target"))]  # type: ignore[list-item]
+    value_cols = [c for _, c in targets] + [colmap.index("realisasi"), colmap.index("capaian")]
+    stacks = {c: stacked_values(row.lines.get(c, [])) for c in value_cols if c is not None}
+    split = len(pieces) > 1 and all(len(s) in (0, len(pieces)) for s in stacks.values())
+    flags: tuple[str, ...] = ()
+    if len(pieces) > 1 and not split:
+        if bulleted:
+            flags = ("VALUE_UNPARSED",)  # n bullets but not n targets: one row, for a reviewer
+        pieces = [row.text(ind_col)]
+    out = []
+    for k, piece in enumerate(pieces):
+        for year, target_col in targets:
+            raws = {
+                name: _pick(stacks.get(col, []) if col is not None else [], k, row.text(col), split)
+                for name, col in (
+                    ("target", target_col),
+                    ("realisasi", colmap.index("realisasi")),
+                    ("capaian", colmap.index("capaian")),
+                )
+            }
+            out.append(_indicator_row(row, colmap, walk, base, repair, piece, raws, year, flags))
+    return out
+
+
+def _indicator_row(
+    row: GridRow,
+    colmap: ColumnMap,
+    walk: _Walk,
+    base: dict[str, object],
+    repair: Repair,
+    indikator_raw: str,
+    raws: dict[str, str],
+    year: int | None,
+    flags: tuple[str, ...],
+) -> IndicatorRow:
+    repaired = {
+        "target": repair(raws["target"], "value") if raws["target"] else "",
+        "realisasi": repair(raws["realisasi"], "value") if raws["realisasi"] else "",
+        "capaian": repair(raws["capaian"], "percent") if raws["capaian"] else "",
+    }
+    target = text_to_value(repaired["target"])
+    realisasi = text_to_value(repaired["realisasi"])
+    capaian = text_to_value(repaired["capaian"], "percent")
+    sasaran_raw = walk.sasaran_raw or str(base["title_sasaran"])
+    extraction = str(base["extraction"])
+    extra = tuple(
+        (
+            colmap.printed[c] if colmap.printed else name,
+            " ".join(repair(row.text(c), "text").split()),
+        )
+        for c, name in enumerate(colmap.columns)
+        if name.startswith("extra:") or name in EXTRA_IN_INDICATOR
+    )
+    return IndicatorRow(
+        source_file=str(base["source_file"]),
+        doc_sha256=str(base["doc_sha256"]),
+        page=row.page,
+        table_index=int(str(base["table_index"])),
+        row_index=0,
+        extraction=extraction,
+        ocr_confidence=row.confidence() if extraction == "ocr" else None,
+        doc_type=str(base["doc_type"]),
+        satker=str(base["satker"]),
+        tahun=year if year is not None else base["tahun"],  # type: ignore[arg-type]
+        pihak=str(base["pihak"]),
+        table_title=str(base["table_title"]),
+        sasaran_level=_sasaran_level(colmap, walk, str(base["title_level"])),
+        kelompok=walk.kelompok,
+        no=walk.no,
+        sasaran=" ".join(repair(sasaran_raw, "sasaran").split()) if sasaran_raw else "",
+        indikator=" ".join(repair(indikator_raw, "indikator").split()) if indikator_raw else "",
+        target=_value_text(target, repaired["target"]),
+        target_value=target.number if target.kind is ValueKind.NUMBER else None,
+        target_unit=target.unit,
+        realisasi=_value_text(realisasi, repaired["realisasi"]),
+        realisasi_value=realisasi.number if realisasi.kind is ValueKind.NUMBER else None,
+        realisasi_unit=realisasi.unit,
+        capaian=_value_text(capaian, repaired["capaian"]),
+        capaian_value=capaian.number if capaian.kind is ValueKind.NUMBER else None,
+        capaian_computed=capaian_computed(target, realisasi),
+        needs_review=False,
+        review_reasons=flags,
+        sasaran_raw=sasaran_raw,
+        indikator_raw=indikator_raw,
+        target_raw=raws["target"],
+        realisasi_raw=raws["realisasi"],
+        capaian_raw=raws["capaian"],
+        extra=extra,
+    )
+
+
+def _base(table: Table, table_index: int, ctx: TableContext, page: int) -> dict[str, object]:
+    title = table.title.strip()
+    is_caption = re.match(r"^\s*tab(?:el|le)\b", title, re.IGNORECASE) is not None
+    doc_type = (None if is_caption else title_to_doc_type(title)) or ctx.doc.doc_type
+    sasaran, level = title_to_sasaran(title)
+    return {
+        "source_file": ctx.source_file,
+        "doc_sha256": ctx.doc_sha256,
+        "table_index": table_index,
+        "extraction": ctx.extraction_by_page.get(page, "text"),
+        "doc_type": doc_type,
+        "satker": ctx.doc.satker,
+        "tahun": text_to_tahun(title) or ctx.doc.tahun,
+        "pihak": ctx.doc.pihak_for_page(page),
+        "table_title": " ".join(title.split()),
+        "title_sasaran": sasaran,
+        "title_level": level,
+    }
+
+
+def indicator_segment_to_rows(
+    table: Table,
+    table_index: int,
+    ctx: TableContext,
+    colmap: ColumnMap,
+    rows: list[GridRow],
+    repair: Repair,
+) -> list[IndicatorRow]:
+    walk = _Walk()
+    out: list[IndicatorRow] = []
+    no_col, sasaran_col = colmap.index("no"), colmap.index("sasaran")
+    for row in join_continuations(rows, colmap):
+        label = group_label(row, colmap)
+        if label is not None:
+            walk.enter_group(" ".join(repair(label, "text").split()))
+            continue
+        no, sasaran = row.text(no_col), row.text(sasaran_col)
+        if no or sasaran:  # else: the sasaran (and no) of the row above continue
+            walk.no, walk.sasaran_raw = no, sasaran
+        base = _base(table, table_index, ctx, row.page)
+        out.extend(grid_row_to_indicator_rows(row, colmap, walk, base, repair))
+    return out
+
+
+def split_kode(label: str) -> tuple[str, str]:
+    """(kode, name) from "076.01.CQ-Penyelenggaraan ..." or "... Demokrasi (076.01.CQ)"."""
+    name = _NUMBER_MARKER_RE.sub("", label).strip()
+    prefix = _KODE_PREFIX_RE.match(name)
+    if prefix:
+        return prefix.group("kode"), prefix.group("name").strip()
+    suffix = _KODE_SUFFIX_RE.match(name)
+    if suffix:
+        return suffix.group("kode"), " ".join(
+            f"{suffix.group('name')} {suffix.group('rest')}".split()
+        )
+    return "", name
+
+
+def budget_level(name: str, kode: str, header: str) -> str:
+    """program, kegiatan or total, from the line's words, its code, then the column header."""
+    squeezed = re.sub(r"\s+", "", name).lower()
+    if squeezed.startswith(("total", "jumlah", "grandtotal")):
+        return "total"
+    if re.fullmatch(r"\d{3}\.\d{2}\.[A-Z]{2}", kode):
+        return "program"
+    if kode:  # 6639, 6709.QGE: kegiatan codes, even when the name says "Perencanaan Program"
+        return "kegiatan"
+    if squeezed.startswith("program") or any(m in name.lower() for m in PROGRAM_NAME_MARKERS):
+        return "program"
+    header = header.lower()
+    return "program" if "program" in header and "kegiatan" not in header else "kegiatan"
+
+
+def _budget_continuation(row: GridRow, colmap: ColumnMap) -> bool:
+    money = [colmap.index(n) for n in ("pagu", "realisasi", "persen")]
+    return not row.own_text(colmap.index("no")) and not any(row.own_text(c) for c in money)
+
+
+def budget_segment_to_rows(
+    table: Table,
+    table_index: int,
+    ctx: TableContext,
+    colmap: ColumnMap,
+    rows: list[GridRow],
+    repair: Repair,
+) -> list[BudgetRow]:
+    joined: list[GridRow] = []
+    uraian = colmap.index("uraian")
+    for row in rows:
+        # A wrapped name ("Konsolidasi Demokrasi") on its own grid row, with no number or amount.
+        if (
+            joined
+            and uraian is not None
+            and _budget_continuation(row, colmap)
+            and row.own_text(uraian)
+        ):
+            joined[-1].lines[uraian] = joined[-1].lines.get(uraian, []) + row.lines.get(uraian, [])
+        else:
+            joined.append(row)
+    return [_budget_row(table, table_index, ctx, colmap, row, repair) for row in joined]
+
+
+def _budget_row(
+    table: Table,
+    table_index: int,
+    ctx: TableContext,
+    colmap: ColumnMap,
+    row: GridRow,
+    repair: Repair,
+) -> BudgetRow:
+    label_raw = row.text(colmap.index("uraian"))
+    no_text = row.own_text(colmap.index("no"))
+    if not label_raw and not _NUMBER_MARKER_RE.fullmatch(no_text + " "):
+        label_raw = no_text  # "TOTAL" printed across the NO and uraian columns
+    label = " ".join(repair(label_raw, "text").split())
+    pagu_raw = row.text(colmap.index("pagu"))
+    trailing = _TRAILING_RUPIAH_RE.search(label)
+    if not pagu_raw and trailing:  # "1. Program Dukungan Manajemen Rp. 2.519.511.000,-" in one cell
+        pagu_raw, label = trailing.group("amount"), label[: trailing.start()].strip()
+    kode, name = split_kode(label)
+    uraian_col = colmap.index("uraian")
+    header = colmap.printed[uraian_col] if colmap.printed and uraian_col is not None else ""
+    values = {
+        "pagu": (pagu_raw, "rupiah"),
+        "realisasi": (row.text(colmap.index("realisasi")), "rupiah"),
+        "persen": (row.text(colmap.index("persen")), "percent"),
+    }
+    parsed = {
+        k: (repair(raw, "rupiah" if e == "rupiah" else "percent") if raw else "", e)
+        for k, (raw, e) in values.items()
+    }
+    v = {k: text_to_value(text, expect) for k, (text, expect) in parsed.items()}
+    base = _base(table, table_index, ctx, row.page)
+    everything = " ".join(row.text(c) for c in row.lines)
+    sumber = re.search(r"\b(APBN|APBD)\b", everything)
+    return BudgetRow(
+        source_file=ctx.source_file,
+        doc_sha256=ctx.doc_sha256,
+        page=row.page,
+        table_index=table_index,
+        row_index=0,
+        extraction=str(base["extraction"]),
+        doc_type=str(base["doc_type"]),
+        satker=ctx.doc.satker,
+        tahun=base["tahun"],  # type: ignore[arg-type]
+        level=budget_level(name, kode, header),
+        kode=kode,
+        uraian=name,
+        pagu=_value_text(v["pagu"], parsed["pagu"][0]),
+        pagu_value=_rupiah_int(v["pagu"]),
+        realisasi=_value_text(v["realisasi"], parsed["realisasi"][0]),
+        realisasi_value=_rupiah_int(v["realisasi"]),
+        persen=_value_text(v["persen"], parsed["persen"][0]),
+        persen_value=v["persen"].number if v["persen"].kind is ValueKind.NUMBER else None,
+        sumber_dana=sumber.group(1) if sumber else "",
+        needs_review=False,
+        review_reasons=(),
+    )
+
+
+def _rupiah_int(value: Value) -> int | None:
+    return (
+        round(value.number) if value.kind is ValueKind.RUPIAH and value.number is not None else None
+    )
+
+
+def looks_like_indicator_table(table: Table, colmap: ColumnMap | None) -> bool:
+    """Header words of an indicator table, or several indicator sentences in the body."""
+    if colmap is not None and {"indikator", "sasaran"} & set(colmap.columns):
+        return True
+    sentences = 0
+    for r in range(table.n_rows):
+        for text in table.row_texts(r):
+            text = text.strip()
+            if text.startswith(INDICATOR_OPENERS) and len(text.split()) >= MIN_INDICATOR_WORDS:
+                sentences += 1
+    return sentences >= UNPARSED_SIGNAL_ROWS
+
+
+def _numbered(rows: list, reasons: list[tuple[str, ...]]) -> tuple:
+    return tuple(
+        dataclasses.replace(row, row_index=i, review_reasons=r, needs_review=bool(r))
+        for i, (row, r) in enumerate(zip(rows, reasons, strict=True), start=1)
+    )
+
+
+def table_to_rows(
+    table: Table,
+    table_index: int,
+    ctx: TableContext,
+    repair: Repair = lambda text, column: text,
+) -> TableRows:
+    """Indicator or budget rows of one logical table, with the table-level issues found."""
+    first_rows = [table.row_texts(r) for r in range(min(MAX_HEADER_ROWS, table.n_rows))]
+    colmap = header_rows_to_column_map(first_rows)
+    if colmap is None or colmap.kind == "skip":
+        if not looks_like_indicator_table(table, colmap):
+            return TableRows(kind="skip")
+        header = " | ".join(first_rows[0]) if first_rows else ""
+        detail = f"table {table_index}: header '{header}' does not map to indikator/target columns"
+        issue = TableIssue(table.pages[0], table_index, "TABLE_UNPARSED", detail)
+        return TableRows(issues=(issue,), kind="skip")
+    indicators: list[IndicatorRow] = []
+    budget: list[BudgetRow] = []
+    grid = table_to_grid_rows(table, colmap.header_rows)
+    for segment_map, rows in grid_rows_to_segments(grid, colmap, table.n_cols):
+        if segment_map.kind == "budget":
+            budget += budget_segment_to_rows(table, table_index, ctx, segment_map, rows, repair)
+        else:
+            indicators += indicator_segment_to_rows(
+                table, table_index, ctx, segment_map, rows, repair
+            )
+    indicator_reasons = [indicator_row_reasons(row) for row in indicators]
+    return TableRows(
+        indicators=_numbered(indicators, indicator_reasons),
+        budget=_numbered(budget, budget_rows_reasons(budget)),
+        kind=colmap.kind,
+    )
