@@ -12,7 +12,16 @@ import cv2
 import numpy as np
 
 from extract import raster as rs
-from extract.grid import Segment, edges_to_segments, mask_to_segments, segments_to_grids
+from extract.cells import reread_empty_cells
+from extract.grid import (
+    JOIN_TOLERANCE,
+    SNAP_TOLERANCE,
+    Grid,
+    Segment,
+    edges_to_segments,
+    mask_to_segments,
+    segments_to_grids,
+)
 from extract.models import ExtractionKind, PageExtraction, PageRef, Table, Word
 from extract.pdf import PdfSource, page_to_embedded_images, page_to_text_layer
 from extract.tables import grid_to_table
@@ -91,27 +100,50 @@ def raster_to_work(ref: PageRef, raster: rs.PageRaster, settings: ExtractSetting
     upright = rs.rotate_right_angle(raster, rotation)
     skew = rs.estimate_skew(upright.image)
     straight = rs.deskew(upright, skew)
-    ink = rs.ink_mask(straight.image)
-    horizontal, vertical = mask_to_segments(ink, 1 / straight.scale)
-    reading = best_reading(straight, ink, settings, engine)
+    layout = page_layout(straight)
+    reading = best_reading(straight, layout.clean, settings, engine)
     if reading.mean_confidence is not None and reading.mean_confidence < 35 and rotation == 0:
         # Very low confidence on an upright guess: the page may be upside down.
         flipped = rs.rotate_right_angle(straight, 180)
-        flipped_reading = read_page(flipped, rs.ink_mask(flipped.image), settings, engine)
+        flipped_layout = page_layout(flipped)
+        flipped_reading = read_clean(flipped_layout.clean, flipped.scale, settings, engine)
         if flipped_reading.score > reading.score:
-            rotation, straight, reading = 180, flipped, flipped_reading
-            horizontal, vertical = mask_to_segments(rs.ink_mask(straight.image), 1 / straight.scale)
-    tables = tuple(
-        grid_to_table(g, reading.words, ref.page, reading.words) for g in segments_to_grids(horizontal, vertical)
-    )
+            rotation, straight, layout, reading = 180, flipped, flipped_layout, flipped_reading
+    extra = reread_empty_cells(layout.grids, reading.words, layout.clean, straight.scale, engine, settings.page_timeout)
+    words = reading.words + tuple(extra)
+    tables = tuple(grid_to_table(g, words, ref.page, words) for g in layout.grids)
     reasons, details = ocr_page_reasons(reading, tables)
     out_height, out_width = straight.image.shape
     extraction = PageExtraction(
         ref=ref, extraction=ExtractionKind.OCR, width=out_width / straight.scale,
-        height=out_height / straight.scale, words=reading.words, tables=tables, rotation=rotation,
+        height=out_height / straight.scale, words=words, tables=tables, rotation=rotation,
         skew=skew, ocr_confidence=reading.mean_confidence, reasons=reasons, details=details,
     )
-    return PageWork(extraction=extraction, raster=straight, rulings=horizontal + vertical)
+    return PageWork(extraction=extraction, raster=straight, rulings=layout.rulings)
+
+
+@dataclass(frozen=True, slots=True)
+class PageLayout:
+    grids: list[Grid]
+    rulings: list[Segment]  # the rulings that make up the grids
+    clean: np.ndarray  # the page with those rulings painted out
+
+
+def page_layout(straight: rs.PageRaster) -> PageLayout:
+    ink = rs.ink_mask(straight.image)
+    horizontal, vertical = mask_to_segments(ink, 1 / straight.scale)
+    grids = segments_to_grids(horizontal, vertical)
+    rulings = [s for s in horizontal + vertical if any(segment_in_grid(s, g) for g in grids)]
+    return PageLayout(grids=grids, rulings=rulings, clean=erase_rulings(straight.image, ink, rulings, straight.scale))
+
+
+def segment_in_grid(segment: Segment, grid: Grid) -> bool:
+    """A ruling of this grid lies on one of its cuts, inside its box."""
+    cuts = grid.ys if segment.horizontal else grid.xs
+    low, high = (grid.xs[0], grid.xs[-1]) if segment.horizontal else (grid.ys[0], grid.ys[-1])
+    middle = (segment.start + segment.end) / 2
+    on_cut = any(abs(segment.position - cut) <= SNAP_TOLERANCE + 1 for cut in cuts)
+    return on_cut and low - JOIN_TOLERANCE <= middle <= high + JOIN_TOLERANCE
 
 
 def page_rotation(raster: rs.PageRaster, engine: OcrEngine, timeout: float) -> int:
@@ -123,45 +155,56 @@ def page_rotation(raster: rs.PageRaster, engine: OcrEngine, timeout: float) -> i
     return rotation if rotation in (90, 270) else 90
 
 
-def best_reading(straight: rs.PageRaster, ink: np.ndarray, settings: ExtractSettings, engine: OcrEngine) -> OcrReading:
+def best_reading(straight: rs.PageRaster, clean: np.ndarray, settings: ExtractSettings, engine: OcrEngine) -> OcrReading:
     """The first reading, or on a doubtful page the most confident of a few variants."""
-    reading = read_page(straight, ink, settings, engine)
+    reading = read_clean(clean, straight.scale, settings, engine)
     if reading.mean_confidence is not None and reading.mean_confidence >= RETRY_BELOW_CONFIDENCE:
         return reading
-    for variant in page_variants(straight):
-        candidate = read_page(variant, rs.ink_mask(variant.image), settings, engine)
+    for variant, scale in page_variants(clean, straight.scale):
+        candidate = read_clean(variant, scale, settings, engine)
         if candidate.score > reading.score:
             reading = candidate
     return reading
 
 
-def page_variants(straight: rs.PageRaster) -> list[rs.PageRaster]:
+def page_variants(clean: np.ndarray, scale: float) -> list[tuple[np.ndarray, float]]:
     """Preprocessing variants for doubtful pages: enlarged for low dpi, Otsu-binarised."""
     variants = []
-    if straight.dpi < UPSAMPLE_BELOW_DPI:
-        factor = 300 / straight.dpi
-        enlarged = cv2.resize(straight.image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
-        variants.append(rs.PageRaster(image=enlarged, scale=straight.scale * factor))
-    blurred = cv2.GaussianBlur(straight.image, (3, 3), 0)
+    if scale * 72 < UPSAMPLE_BELOW_DPI:
+        factor = 300 / (scale * 72)
+        variants.append((cv2.resize(clean, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC), scale * factor))
+    blurred = cv2.GaussianBlur(clean, (3, 3), 0)
     _, binary = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    variants.append(rs.PageRaster(image=binary, scale=straight.scale))
+    variants.append((binary, scale))
     return variants
 
 
-def read_page(page: rs.PageRaster, ink: np.ndarray, settings: ExtractSettings, engine: OcrEngine) -> OcrReading:
-    """OCR with the ruling lines painted out: lines crossing text confuse tesseract."""
-    clean = erase_rulings(page.image, ink)
+def read_clean(clean: np.ndarray, scale: float, settings: ExtractSettings, engine: OcrEngine) -> OcrReading:
     tsv = engine.image_to_tsv(image_for_tesseract(clean), settings.psm, settings.page_timeout)
-    return tsv_to_reading(tsv, 1 / page.scale)
+    return tsv_to_reading(tsv, 1 / scale)
 
 
-def erase_rulings(gray: np.ndarray, ink: np.ndarray) -> np.ndarray:
+def erase_rulings(gray: np.ndarray, ink: np.ndarray, rulings: list[Segment], scale: float) -> np.ndarray:
+    """Paint the table's rulings white: lines crossing text confuse tesseract. Only the
+    rulings of detected grids are erased, never long strokes inside text (underlines,
+    letters fused by blur), which would cut words apart."""
+    if not rulings:
+        return gray
     length = max(20, int(gray.shape[1] / 40))
     horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
     vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
-    lines = cv2.dilate(cv2.bitwise_or(horizontal, vertical), np.ones((3, 3), np.uint8))
+    lines = cv2.bitwise_or(horizontal, vertical)
+    band = np.zeros_like(ink)
+    pad = max(2, int(round(1.5 * scale)))
+    for segment in rulings:
+        position, start, end = (int(round(v * scale)) for v in (segment.position, segment.start, segment.end))
+        if segment.horizontal:
+            band[max(0, position - pad):position + pad + 1, max(0, start - pad):end + pad + 1] = 255
+        else:
+            band[max(0, start - pad):end + pad + 1, max(0, position - pad):position + pad + 1] = 255
+    mask = cv2.dilate(cv2.bitwise_and(lines, band), np.ones((3, 3), np.uint8))
     clean = gray.copy()
-    clean[lines > 0] = 255
+    clean[mask > 0] = 255
     return clean
 
 

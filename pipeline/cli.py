@@ -101,7 +101,10 @@ def review(out_dir: Path) -> None:
     """
     from pipeline.review import build_review_html
 
-    click.echo(build_review_html(out_dir))
+    try:
+        click.echo(build_review_html(out_dir))
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @cli.command()
@@ -113,7 +116,10 @@ def reconcile(out_dir: Path) -> None:
     """
     from pipeline.reconcile import reconcile_out_dir
 
-    click.echo(reconcile_out_dir(out_dir))
+    try:
+        click.echo(reconcile_out_dir(out_dir))
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @cli.command()

@@ -93,6 +93,7 @@ def write_atomic(path: Path, text: str) -> None:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)  # mkstemp makes files private; outputs are for analysts
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -75,8 +75,9 @@ def born_outputs(spec: dict[str, Any], out: Path, pdf: bytes, log: PageLog) -> W
     path.write_bytes(pdf)
     indicators, budget = spec_truth(spec)
     truth = write_truth(out / "truth", stem, f"born/{stem}.pdf", log, indicators, budget)
-    row = ManifestRow(f"born/{stem}.pdf", "born", "", "", "", "", spec["exercises"],
-                      page_count(pdf))
+    row = ManifestRow(
+        f"born/{stem}.pdf", "born", "", "", "", "", spec["exercises"], page_count(pdf)
+    )
     return Written([path, *truth], [row])
 
 
@@ -90,12 +91,22 @@ def scan_outputs(spec: dict[str, Any], out: Path, pdf: bytes, log: PageLog) -> W
     path.write_bytes(scan.scans_to_pdf(scans, stem))
     indicators, budget = spec_truth(spec)
     truth = write_truth(out / "truth", stem, f"scan/{stem}.pdf", log, indicators, budget)
-    exercises = "scan of born/" + spec["stem"] + ".pdf"
+    exercises = (
+        f"image-only scan of born/{spec['stem']}.pdf (same rows, OCR path): skewed, faded "
+        "photocopy with a stamp and signatures over the signature block"
+    )
     if rotate:
         exercises += f"; page {joined(sorted(rotate))} turned sideways (90 degrees)"
-    row = ManifestRow(f"scan/{stem}.pdf", "scan", str(dpi), joined(s.skew for s in scans),
-                      joined(s.rotation for s in scans), scan.DEGRADATIONS, exercises,
-                      len(scans))
+    row = ManifestRow(
+        f"scan/{stem}.pdf",
+        "scan",
+        str(dpi),
+        joined(s.skew for s in scans),
+        joined(s.rotation for s in scans),
+        scan.DEGRADATIONS,
+        exercises,
+        len(scans),
+    )
     return Written([path, *truth], [row])
 
 
@@ -104,8 +115,10 @@ def mixed_outputs(spec: dict[str, Any], out: Path, pdf: bytes, log: PageLog) -> 
     first_scanned = int(spec["mixed_scan_from_page"])
     upto = [b["type"] for b in spec["blocks"]].index("pagebreak")
     if page_count(render_born(spec, upto)[0]) != first_scanned - 1:
-        raise ValueError(f"{spec['stem']}: blocks before the first page break must fill "
-                         f"exactly {first_scanned - 1} page(s)")
+        raise ValueError(
+            f"{spec['stem']}: blocks before the first page break must fill "
+            f"exactly {first_scanned - 1} page(s)"
+        )
     dpi, stem = int(spec["scan_dpi"]), f"{spec['stem']}-mixed"
     pages = list(range(first_scanned, page_count(pdf) + 1))
     scans = scan.scan_pages(pdf, stem, dpi, log.marks, stamp_label(spec), pages, set())
@@ -115,11 +128,16 @@ def mixed_outputs(spec: dict[str, Any], out: Path, pdf: bytes, log: PageLog) -> 
     truth = write_truth(out / "truth", stem, f"mixed/{stem}.pdf", log, indicators, budget)
     born_marks = ["-"] * (first_scanned - 1)
     row = ManifestRow(
-        f"mixed/{stem}.pdf", "mixed", str(dpi), joined(born_marks + [s.skew for s in scans]),
-        joined(born_marks + [s.rotation for s in scans]), scan.DEGRADATIONS,
+        f"mixed/{stem}.pdf",
+        "mixed",
+        str(dpi),
+        joined(born_marks + [s.skew for s in scans]),
+        joined(born_marks + [s.rotation for s in scans]),
+        scan.DEGRADATIONS,
         f"pages 1-{first_scanned - 1} born-digital, pages {first_scanned}-{page_count(pdf)} "
         f"scanned (one document, both extraction paths); {spec['exercises']}",
-        first_scanned - 1 + len(scans))
+        first_scanned - 1 + len(scans),
+    )
     return Written([path, *truth], [row])
 
 
@@ -129,17 +147,35 @@ def bad_outputs(out: Path, specs: dict[str, dict[str, Any]]) -> Written:
     truncated = out / "bad" / "corrupt-truncated.pdf"
     truncated.write_bytes(source[: int(len(source) * TRUNCATE_FRACTION)])
     rng = scan.page_rng(BAD_STEM, 1)
-    pages = [scan.image_page(scan.blank_page(150, rng), 150, rng),
-             scan.image_page(scan.photo_page(150, rng), 150, rng)]
+    pages = [
+        scan.image_page(scan.blank_page(150, rng), 150, rng),
+        scan.image_page(scan.photo_page(150, rng), 150, rng),
+    ]
     blank = out / "bad" / "blank-and-photo.pdf"
     blank.write_bytes(scan.scans_to_pdf(pages, "blank-and-photo"))
     rows = [
-        ManifestRow("bad/corrupt-truncated.pdf", "bad", "", "", "", "truncated",
-                    f"the first {TRUNCATE_FRACTION:.0%} of born/{TRUNCATE_SOURCE}.pdf: "
-                    "no xref, no trailer (PDF_UNREADABLE); no truth", 0),
-        ManifestRow("bad/blank-and-photo.pdf", "bad", "150", "0;0", "0;0", "fade;noise;jpeg",
-                    "page 1 blank paper, page 2 a photo-like picture: no table, no text "
-                    "(EMPTY_PAGE); no truth", 2),
+        ManifestRow(
+            "bad/corrupt-truncated.pdf",
+            "bad",
+            "",
+            "",
+            "",
+            "truncated",
+            f"the first {TRUNCATE_FRACTION:.0%} of born/{TRUNCATE_SOURCE}.pdf: "
+            "no xref, no trailer (PDF_UNREADABLE); no truth",
+            0,
+        ),
+        ManifestRow(
+            "bad/blank-and-photo.pdf",
+            "bad",
+            "150",
+            "0;0",
+            "0;0",
+            "fade;noise;jpeg",
+            "page 1 blank paper, page 2 a photo-like picture: no table, no text "
+            "(EMPTY_PAGE); no truth",
+            2,
+        ),
     ]
     return Written([truncated, blank], rows)
 

@@ -9,7 +9,7 @@ standard library; pipeline/anchors.py runs it as a subprocess and maps its table
 Output: one JSON array, one object per file: {"file": path as given, "seconds": wall time,
 "pages": [{"page": 1-based, "width": points, "height": points,
            "tables": [{"bbox": [x0, top, x1, bottom] in points, "title": str,
-                       "rows": [[cell text ("" when empty, null where a merged cell covers it)]]}]}]}
+                       "rows": [[cell text, "" if empty, null under a merged cell]]}]}]}
 """
 
 from __future__ import annotations
@@ -18,9 +18,6 @@ import argparse
 import json
 import sys
 import time
-
-from img2table.document import PDF
-from img2table.ocr import TesseractOCR
 
 # img2table renders every PDF page at this resolution (img2table.document.pdf, scale=200/72).
 IMG2TABLE_DPI = 200
@@ -60,6 +57,10 @@ def bbox_to_points(bbox) -> list[float]:  # type: ignore[no-untyped-def]
 
 
 def pdf_to_pages(path: str, lang: str) -> list[dict]:  # type: ignore[type-arg]
+    # Imported here so the pure helpers above can be tested from the project's venv.
+    from img2table.document import PDF
+    from img2table.ocr import TesseractOCR
+
     # pdf_text_extraction=False: a scan's stamp or OCR overlay must not stop tesseract running.
     document = PDF(path, pdf_text_extraction=False)
     ocr = TesseractOCR(n_threads=1, lang=lang)
@@ -67,29 +68,39 @@ def pdf_to_pages(path: str, lang: str) -> list[dict]:  # type: ignore[type-arg]
     pages = []
     for index, tables in sorted(found.items()):
         height, width = document.images[index].shape[:2]
-        pages.append({
-            "page": index + 1,
-            "width": round(width * POINTS_PER_PIXEL, 2),
-            "height": round(height * POINTS_PER_PIXEL, 2),
-            "tables": [
-                {"bbox": bbox_to_points(t.bbox), "title": t.title or "", "rows": table_to_rows(t)}
-                for t in tables
-            ],
-        })
+        pages.append(
+            {
+                "page": index + 1,
+                "width": round(width * POINTS_PER_PIXEL, 2),
+                "height": round(height * POINTS_PER_PIXEL, 2),
+                "tables": [
+                    {
+                        "bbox": bbox_to_points(t.bbox),
+                        "title": t.title or "",
+                        "rows": table_to_rows(t),
+                    }
+                    for t in tables
+                ],
+            }
+        )
     return pages
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pdfs", nargs="+")
-    parser.add_argument("--json", required=True, help="File to write (stdout carries tesseract's chatter).")
+    parser.add_argument(
+        "--json", required=True, help="File to write (stdout carries tesseract's chatter)."
+    )
     parser.add_argument("--lang", default="ind+eng")
     args = parser.parse_args(argv)
     output = []
     for path in args.pdfs:
         started = time.perf_counter()
         pages = pdf_to_pages(path, args.lang)
-        output.append({"file": path, "seconds": round(time.perf_counter() - started, 3), "pages": pages})
+        output.append(
+            {"file": path, "seconds": round(time.perf_counter() - started, 3), "pages": pages}
+        )
     with open(args.json, "w", encoding="utf-8") as stream:
         json.dump(output, stream, ensure_ascii=False)
     return 0

@@ -31,8 +31,11 @@ def truth_files() -> list[Path]:
 
 
 def born_truth() -> list[Path]:
-    return [p for p in truth_files() if p.name.endswith(".indicators.csv")
-            and read_csv(p)[0]["source_file"].startswith("born/")]
+    return [
+        p
+        for p in truth_files()
+        if p.name.endswith(".indicators.csv") and read_csv(p)[0]["source_file"].startswith("born/")
+    ]
 
 
 def squash(text: str | None) -> str:

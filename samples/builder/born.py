@@ -27,27 +27,32 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from .tables import CELL, CELL_CENTER, HEAD, ChunkTable, PageLog, PagedTable, spec_body_rows
+from .tables import CELL, CELL_CENTER, HEAD, ChunkTable, PagedTable, PageLog, spec_body_rows
 
 rl_config.invariant = 1  # no timestamps or random IDs: regenerated files are byte-identical
 
-BODY = ParagraphStyle("body", fontName="Times-Roman", fontSize=11.5, leading=15,
-                      alignment=TA_JUSTIFY, spaceAfter=6)
+BODY = ParagraphStyle(
+    "body", fontName="Times-Roman", fontSize=11.5, leading=15, alignment=TA_JUSTIFY, spaceAfter=6
+)
 BODY_LEFT = ParagraphStyle("body_l", parent=BODY, alignment=TA_LEFT)
-TITLE = ParagraphStyle("title", fontName="Helvetica-Bold", fontSize=12, leading=15,
-                       alignment=TA_CENTER)
-KOP = ParagraphStyle("kop", fontName="Helvetica-Bold", fontSize=14, leading=17,
-                     alignment=TA_CENTER)
-KOP_ADDRESS = ParagraphStyle("kop_a", fontName="Helvetica", fontSize=8.5, leading=10.5,
-                             alignment=TA_CENTER)
+TITLE = ParagraphStyle(
+    "title", fontName="Helvetica-Bold", fontSize=12, leading=15, alignment=TA_CENTER
+)
+KOP = ParagraphStyle("kop", fontName="Helvetica-Bold", fontSize=14, leading=17, alignment=TA_CENTER)
+KOP_ADDRESS = ParagraphStyle(
+    "kop_a", fontName="Helvetica", fontSize=8.5, leading=10.5, alignment=TA_CENTER
+)
 HEADING = ParagraphStyle("heading", parent=TITLE, fontSize=13, leading=17)
-HEADING2 = ParagraphStyle("heading2", parent=TITLE, alignment=TA_LEFT, fontSize=11,
-                          spaceBefore=6, spaceAfter=4)
+HEADING2 = ParagraphStyle(
+    "heading2", parent=TITLE, alignment=TA_LEFT, fontSize=11, spaceBefore=6, spaceAfter=4
+)
 CAPTION = ParagraphStyle("caption", parent=TITLE, fontSize=10, leading=13, spaceAfter=4)
-SIGN = ParagraphStyle("sign", fontName="Times-Roman", fontSize=11.5, leading=14,
-                      alignment=TA_CENTER)
-COVER = ParagraphStyle("cover", fontName="Helvetica-Bold", fontSize=20, leading=30,
-                       alignment=TA_CENTER)
+SIGN = ParagraphStyle(
+    "sign", fontName="Times-Roman", fontSize=11.5, leading=14, alignment=TA_CENTER
+)
+COVER = ParagraphStyle(
+    "cover", fontName="Helvetica-Bold", fontSize=20, leading=30, alignment=TA_CENTER
+)
 SIGN_GAP = 52  # points left blank between the role and the name, where the ink goes
 MARGINS = {"left": 2.5 * cm, "right": 2.0 * cm, "top": 1.8 * cm, "bottom": 1.8 * cm}
 
@@ -70,10 +75,17 @@ class SignatureTable(Table):
         left = x
         for col, width in enumerate(self._colWidths):
             if self._cellvalues[self._gap_row + 1][col]:
-                self._log.marks.append({
-                    "kind": "signature", "page": canvas.getPageNumber(), "col": col,
-                    "x0": left, "x1": left + width, "y0": gap_bottom, "y1": gap_top,
-                })
+                self._log.marks.append(
+                    {
+                        "kind": "signature",
+                        "page": canvas.getPageNumber(),
+                        "col": col,
+                        "x0": left,
+                        "x1": left + width,
+                        "y0": gap_bottom,
+                        "y1": gap_top,
+                    }
+                )
             left += width
         super().drawOn(canvas, x, y, _sW)
 
@@ -89,17 +101,36 @@ def kop_flowables(kop: dict[str, Any], width: float) -> list[Flowable]:
 
 
 def parties_flowable(parties: list[dict[str, str]], width: float) -> Flowable:
-    data, style = [], [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]
+    data: list[list[Any]] = []
+    style: list[tuple[Any, ...]] = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    ]
     for party in parties:
-        data.append([Paragraph("Nama", BODY_LEFT), Paragraph(":", BODY_LEFT),
-                     Paragraph(f"<b>{escape(party['nama'])}</b>", BODY_LEFT)])
-        data.append([Paragraph("Jabatan", BODY_LEFT), Paragraph(":", BODY_LEFT),
-                     Paragraph(escape(party["jabatan"]), BODY_LEFT)])
+        data.append(
+            [
+                Paragraph("Nama", BODY_LEFT),
+                Paragraph(":", BODY_LEFT),
+                Paragraph(f"<b>{escape(party['nama'])}</b>", BODY_LEFT),
+            ]
+        )
+        data.append(
+            [
+                Paragraph("Jabatan", BODY_LEFT),
+                Paragraph(":", BODY_LEFT),
+                Paragraph(escape(party["jabatan"]), BODY_LEFT),
+            ]
+        )
         if party.get("sebut"):
             style.append(("SPAN", (0, len(data)), (-1, len(data))))
             data.append([Paragraph(escape(party["sebut"]), BODY_LEFT), "", ""])
-    return Table(data, colWidths=[2.4 * cm, 0.5 * cm, width - 2.9 * cm], style=style,
-                 hAlign="LEFT", spaceAfter=8)
+    return Table(
+        data,
+        colWidths=[2.4 * cm, 0.5 * cm, width - 2.9 * cm],
+        style=style,
+        hAlign="LEFT",
+        spaceAfter=8,
+    )
 
 
 def signature_flowable(block: dict[str, Any], width: float, log: PageLog) -> Flowable:
@@ -117,8 +148,15 @@ def signature_flowable(block: dict[str, Any], width: float, log: PageLog) -> Flo
     data = [date, roles, [""] * cols, names, nips]
     heights = [None, None, SIGN_GAP, None, None]
     style = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 1)])
-    table = SignatureTable(data, log, gap_row=2, colWidths=[width / cols] * cols,
-                           rowHeights=heights, style=style, spaceBefore=14)
+    table = SignatureTable(
+        data,
+        log,
+        gap_row=2,
+        colWidths=[width / cols] * cols,
+        rowHeights=heights,
+        style=style,
+        spaceBefore=14,
+    )
     return KeepTogether([table])
 
 
@@ -128,29 +166,41 @@ def budget_flowable(block: dict[str, Any], key_index: int, width: float, log: Pa
     if block.get("header"):
         data.append([Paragraph(escape(h), HEAD) for h in block["header"]])
     keys: list[Any] = [None] * len(data)
-    style: list[tuple[Any, ...]] = [("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-                                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
+    style: list[tuple[Any, ...]] = [
+        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]
     if data:
         style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#d9d9d9")))
     for index, row in enumerate(block["rows"]):
         style += budget_row_style(block, row, len(data))
         data.append(budget_cells(block, row))
-        keys.append(("b", key_index, index))
-    return ChunkTable(data, keys, log, colWidths=widths, style=style, spaceBefore=10,
-                      spaceAfter=6)
+        keys.append((("b", key_index, index), (0,)))
+    return ChunkTable(data, keys, log, colWidths=widths, style=style, spaceBefore=10, spaceAfter=6)
 
 
 def budget_cells(block: dict[str, Any], row: dict[str, str]) -> list[Any]:
     total = row["level"] == "total"
     para = lambda text, st=CELL: Paragraph(  # noqa: E731
-        f"<b>{escape(text)}</b>" if total else escape(text), st)
+        f"<b>{escape(text)}</b>" if total else escape(text), st
+    )
     if block["layout"] == "realisasi":
         if total:  # the label fills the merged NO + name cell
-            return [para(row["uraian"], CELL_CENTER), "", para(row["pagu"], CELL_CENTER),
-                    para(row["realisasi"], CELL_CENTER), para(row["persen"], CELL_CENTER)]
+            return [
+                para(row["uraian"], CELL_CENTER),
+                "",
+                para(row["pagu"], CELL_CENTER),
+                para(row["realisasi"], CELL_CENTER),
+                para(row["persen"], CELL_CENTER),
+            ]
         name = f"{row['kode']}-{row['uraian']}"
-        return [para(row["no"], CELL_CENTER), para(name), para(row["pagu"], CELL_CENTER),
-                para(row["realisasi"], CELL_CENTER), para(row["persen"], CELL_CENTER)]
+        return [
+            para(row["no"], CELL_CENTER),
+            para(name),
+            para(row["pagu"], CELL_CENTER),
+            para(row["realisasi"], CELL_CENTER),
+            para(row["persen"], CELL_CENTER),
+        ]
     code = f" ({row['kode']})" if row.get("kode") else ""
     if len(block["widths"]) == 3 and total:
         return [para(row["uraian"]), "", para(row["pagu"])]
@@ -177,8 +227,9 @@ def cover_flowables(block: dict[str, Any], height: float) -> list[Flowable]:
     return flow
 
 
-def block_flowables(spec: dict[str, Any], index: int, width: float, height: float,
-                    log: PageLog) -> list[Flowable]:
+def block_flowables(
+    spec: dict[str, Any], index: int, width: float, height: float, log: PageLog
+) -> list[Flowable]:
     block = spec["blocks"][index]
     kind = block["type"]
     if kind == "kop":
@@ -223,12 +274,29 @@ def spec_story(spec: dict[str, Any], log: PageLog, upto: int | None = None) -> l
 
 def new_doc(buffer: io.BytesIO, spec: dict[str, Any]) -> BaseDocTemplate:
     size = page_size(spec["paper"])
-    doc = BaseDocTemplate(buffer, pagesize=size, title=spec["stem"], author="kinerja samples",
-                          creator="kinerja samples/generate.py", subject=spec["doc_type"],
-                          leftMargin=MARGINS["left"], rightMargin=MARGINS["right"],
-                          topMargin=MARGINS["top"], bottomMargin=MARGINS["bottom"])
-    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=size,
+        title=spec["stem"],
+        author="kinerja samples",
+        creator="kinerja samples/generate.py",
+        subject=spec["doc_type"],
+        leftMargin=MARGINS["left"],
+        rightMargin=MARGINS["right"],
+        topMargin=MARGINS["top"],
+        bottomMargin=MARGINS["bottom"],
+    )
+    frame = Frame(
+        doc.leftMargin,
+        doc.bottomMargin,
+        doc.width,
+        doc.height,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], pagesize=size)])
     return doc
 
@@ -257,8 +325,9 @@ def render_mixed(spec: dict[str, Any], upto: int, scans: list[Any]) -> bytes:
             canvas.drawImage(ImageReader(io.BytesIO(scan.jpeg)), 0, 0, size[0], size[1])
 
         frame = Frame(0, 0, size[0], size[1], id=f"scan{index}")
-        doc.addPageTemplates([PageTemplate(id=f"scan{index}", frames=[frame], pagesize=size,
-                                           onPage=draw)])
+        doc.addPageTemplates(
+            [PageTemplate(id=f"scan{index}", frames=[frame], pagesize=size, onPage=draw)]
+        )
         story += [NextPageTemplate(f"scan{index}"), PageBreak(), Spacer(1, 1)]
     doc.build(story)
     return buffer.getvalue()

@@ -11,11 +11,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-INDICATOR_COLUMNS = (
-    "source_file,page,no,sasaran,indikator,target,realisasi,capaian,kelompok,"
-    "doc_type,satker,tahun,pihak,table_title,tahun_target"
-).split(",")
-BUDGET_COLUMNS = "source_file,page,level,kode,uraian,pagu,realisasi,persen".split(",")
+INDICATOR_COLUMNS = [
+    "source_file",
+    "page",
+    "no",
+    "sasaran",
+    "indikator",
+    "target",
+    "realisasi",
+    "capaian",
+    "kelompok",
+    "doc_type",
+    "satker",
+    "tahun",
+    "pihak",
+    "table_title",
+    "tahun_target",
+]
+BUDGET_COLUMNS = ["source_file", "page", "level", "kode", "uraian", "pagu", "realisasi", "persen"]
 BULLET = "\u2022"
 # Columns of the 7-column RKT that act as nested groups rather than as the indicator's sasaran.
 RKT7_GROUP_FIELDS = ("sasaran_program", "program", "kegiatan")
@@ -29,6 +42,7 @@ class TruthRow:
 
     key: RowKey
     fields: dict[str, str]
+    part: int = 0  # which bullet of a multi-indicator cell
 
 
 def load_spec(path: Path) -> dict[str, Any]:
@@ -116,7 +130,11 @@ def indicator_truth(spec: dict[str, Any], table_index: int, block_index: int) ->
             "kelompok": " > ".join(kelompok),
         }
         key: RowKey = ("i", table_index, row_index)
-        out.extend(TruthRow(key, fields) for fields in expand_indicator(values, common))
+        expanded = expand_indicator(values, common)
+        bullets = len(split_cell_lines(values["indikator"]))
+        out.extend(
+            TruthRow(key, fields, i if bullets > 1 else 0) for i, fields in enumerate(expanded)
+        )
     return out
 
 
@@ -127,9 +145,9 @@ def expand_indicator(values: dict[str, str], common: dict[str, str]) -> list[dic
     if years:
         (indikator,) = indicators
         return [
-            common | empty_values() | {
-                "indikator": indikator, "target": values[y], "tahun": y[1:], "tahun_target": y[1:]
-            }
+            common
+            | empty_values()
+            | {"indikator": indikator, "target": values[y], "tahun": y[1:], "tahun_target": y[1:]}
             for y in years
         ]
     per_line = {f: split_cell_lines(values.get(f, "")) for f in ("target", "realisasi", "capaian")}

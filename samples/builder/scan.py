@@ -57,15 +57,16 @@ def stamp_overlay(size: int, label: str, rng: np.random.Generator) -> Image.Imag
     draw = ImageDraw.Draw(img)
     r = size / 2
     for inset, width in ((2, max(3, size // 45)), (size * 0.17, max(2, size // 80))):
-        draw.ellipse((inset, inset, size - inset, size - inset), outline=STAMP_RGB + (255,),
-                     width=int(width))
+        draw.ellipse(
+            (inset, inset, size - inset, size - inset), outline=STAMP_RGB + (255,), width=int(width)
+        )
     font = ImageFont.load_default(size=max(8, int(size * 0.085)))
     rim_text(img, label, r, r * 0.74, font)
     star(draw, r, r, r * 0.28)
     texture = rng.uniform(0.45, 1.0, (size, size)) * rng.uniform(0.7, 0.9)
     alpha = np.array(img.getchannel("A"), dtype=np.float64) * texture
     img.putalpha(Image.fromarray(alpha.astype(np.uint8)))
-    return img.rotate(float(rng.uniform(-25, 25)), resample=Image.BICUBIC)
+    return img.rotate(float(rng.uniform(-25, 25)), resample=Image.Resampling.BICUBIC)
 
 
 def rim_text(img: Image.Image, text: str, centre: float, radius: float, font: Any) -> None:
@@ -74,9 +75,10 @@ def rim_text(img: Image.Image, text: str, centre: float, radius: float, font: An
     for i, char in enumerate(text):
         angle = -math.pi / 2 - span / 2 + span * (i + 0.5) / len(text)
         glyph = Image.new("RGBA", (font.size * 2, font.size * 2), (0, 0, 0, 0))
-        ImageDraw.Draw(glyph).text((font.size // 2, font.size // 3), char, font=font,
-                                   fill=STAMP_RGB + (255,))
-        glyph = glyph.rotate(-math.degrees(angle) - 90, resample=Image.BICUBIC)
+        ImageDraw.Draw(glyph).text(
+            (font.size // 2, font.size // 3), char, font=font, fill=STAMP_RGB + (255,)
+        )
+        glyph = glyph.rotate(-math.degrees(angle) - 90, resample=Image.Resampling.BICUBIC)
         x = centre + radius * math.cos(angle) - glyph.width / 2
         y = centre + radius * math.sin(angle) - glyph.height / 2
         img.alpha_composite(glyph, (int(x), int(y)))
@@ -91,24 +93,39 @@ def star(draw: ImageDraw.ImageDraw, cx: float, cy: float, radius: float) -> None
     draw.polygon(points, fill=STAMP_RGB + (255,))
 
 
-def scribble(draw: ImageDraw.ImageDraw, box: tuple[float, float, float, float],
-             rng: np.random.Generator, width: int) -> None:
+def scribble(
+    draw: ImageDraw.ImageDraw,
+    box: tuple[float, float, float, float],
+    rng: np.random.Generator,
+    width: int,
+) -> None:
     """A hand signature: a few looping strokes across the box."""
     x0, y0, x1, y1 = box
     t = np.linspace(0, 1, 140)
     loops = rng.uniform(3, 6)
     xs = x0 + (x1 - x0) * (t + 0.06 * np.sin(2 * math.pi * loops * t + rng.uniform(0, 6)))
     ys = (y0 + y1) / 2 + (y1 - y0) * 0.38 * np.sin(2 * math.pi * loops * t * 0.5) * np.cos(
-        2 * math.pi * rng.uniform(1, 2.5) * t)
-    draw.line(list(zip(xs.tolist(), ys.tolist(), strict=True)), fill=INK_RGB, width=width,
-              joint="curve")
+        2 * math.pi * rng.uniform(1, 2.5) * t
+    )
+    draw.line(
+        list(zip(xs.tolist(), ys.tolist(), strict=True)), fill=INK_RGB, width=width, joint="curve"
+    )
     tail = rng.uniform(x0, x1)
-    draw.line([(x0, y1 - (y1 - y0) * 0.15), (tail, y1 - (y1 - y0) * 0.05)], fill=INK_RGB,
-              width=max(1, width - 1))
+    draw.line(
+        [(x0, y1 - (y1 - y0) * 0.15), (tail, y1 - (y1 - y0) * 0.05)],
+        fill=INK_RGB,
+        width=max(1, width - 1),
+    )
 
 
-def ink_marks(rgb: np.ndarray, marks: list[dict[str, Any]], page_height_pt: float, dpi: int,
-              label: str, rng: np.random.Generator) -> np.ndarray:
+def ink_marks(
+    rgb: np.ndarray,
+    marks: list[dict[str, Any]],
+    page_height_pt: float,
+    dpi: int,
+    label: str,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Sign every signer's blank area and stamp the first signer's (the superior's)."""
     img = Image.fromarray(rgb).convert("RGBA")
     draw = ImageDraw.Draw(img)
@@ -131,8 +148,14 @@ def ink_marks(rgb: np.ndarray, marks: list[dict[str, Any]], page_height_pt: floa
 def skew(gray: np.ndarray, angle: float, paper: int) -> np.ndarray:
     h, w = gray.shape
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    return cv2.warpAffine(gray, matrix, (w, h), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=paper)
+    return cv2.warpAffine(
+        gray,
+        matrix,
+        (w, h),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=paper,
+    )
 
 
 def photocopy(gray: np.ndarray, dpi: int, rng: np.random.Generator) -> np.ndarray:
@@ -145,15 +168,19 @@ def photocopy(gray: np.ndarray, dpi: int, rng: np.random.Generator) -> np.ndarra
     shade = cv2.resize(rng.normal(0, 7, (6, 5)), (w, h), interpolation=cv2.INTER_CUBIC)
     img = img + shade
     sigma = rng.uniform(0.55, 0.95) * dpi / 200
-    img = cv2.GaussianBlur(img, (0, 0), sigma)
+    img = np.asarray(cv2.GaussianBlur(img, (0, 0), sigma), dtype=np.float64)
     img = img + rng.normal(0, rng.uniform(3.0, 6.0), img.shape)
     specks = rng.integers(0, h * w, size=int(h * w * 2e-5))
     img.flat[specks] = rng.uniform(40, 120, specks.size)
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def degrade(rgb: np.ndarray, dpi: int, rng: np.random.Generator, rotation: int,
-            ) -> tuple[np.ndarray, float]:
+def degrade(
+    rgb: np.ndarray,
+    dpi: int,
+    rng: np.random.Generator,
+    rotation: int,
+) -> tuple[np.ndarray, float]:
     """Grayscale photocopy of an inked page; returns the image and the skew applied."""
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     angle = float(np.round(rng.uniform(0.3, MAX_SKEW) * rng.choice([-1, 1]), 2))
@@ -169,8 +196,15 @@ def to_jpeg(gray: np.ndarray, rng: np.random.Generator) -> bytes:
     return buffer.getvalue()
 
 
-def scan_pages(pdf_bytes: bytes, name: str, dpi: int, marks: list[dict[str, Any]],
-               label: str, pages: list[int], rotate: set[int]) -> list[ScanPage]:
+def scan_pages(
+    pdf_bytes: bytes,
+    name: str,
+    dpi: int,
+    marks: list[dict[str, Any]],
+    label: str,
+    pages: list[int],
+    rotate: set[int],
+) -> list[ScanPage]:
     """Degraded scans of the given 1-based pages of a born-digital PDF."""
     out = []
     pdf = pdfium.PdfDocument(pdf_bytes)
@@ -217,8 +251,8 @@ def photo_page(dpi: int, rng: np.random.Generator) -> np.ndarray:
     """A photo-like page (a documentation picture): smooth tones, blobs, vignette, no text."""
     w, h = round(8.27 * dpi), round(11.69 * dpi)
     field = sum(
-        cv2.resize(rng.normal(0, 1, (s, max(2, s * w // h))), (w, h),
-                   interpolation=cv2.INTER_CUBIC) * (24 / (k + 1))
+        cv2.resize(rng.normal(0, 1, (s, max(2, s * w // h))), (w, h), interpolation=cv2.INTER_CUBIC)
+        * (24 / (k + 1))
         for k, s in enumerate((3, 7, 17, 41))
     )
     img = 128 + field

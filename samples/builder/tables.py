@@ -14,7 +14,7 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, PageBreak, Paragraph, Table, TableStyle
 
-from .model import BULLET, RowKey, continuation_flags, is_group
+from .model import BULLET, RowKey, continuation_flags, is_group, split_cell_lines
 
 CELL = ParagraphStyle("cell", fontName="Helvetica", fontSize=9, leading=11, alignment=TA_LEFT)
 CELL_CENTER = ParagraphStyle("cell_c", parent=CELL, alignment=TA_CENTER)
@@ -33,19 +33,28 @@ class PageLog:
     """First page on which each source row (and each marked flowable) was drawn."""
 
     rows: dict[RowKey, int] = field(default_factory=dict)
+    parts: dict[tuple[RowKey, int], int] = field(default_factory=dict)
     marks: list[dict[str, Any]] = field(default_factory=list)
 
-    def row_drawn(self, key: RowKey, page: int) -> None:
+    def row_drawn(self, key: RowKey, parts: tuple[int, ...], page: int) -> None:
         self.rows.setdefault(key, page)
+        for part in parts:
+            self.parts.setdefault((key, part), page)
+
+    def page_of(self, key: RowKey, part: int) -> int:
+        """A bullet pushed onto the next page with a broken row starts on that page."""
+        return self.parts.get((key, part), self.rows[key])
 
 
 @dataclass
 class BodyRow:
-    """A row as laid out: its cell texts, and the source row it starts (None on continuations)."""
+    """A row as laid out: its cell texts, its source row (kept on the continuation part of a
+    broken row) and the bullets of that row whose text starts in this part."""
 
     cells: list[str]
     key: RowKey | None
     group: bool = False
+    parts: tuple[int, ...] = (0,)
 
 
 def cell_paragraph(text: str, style: ParagraphStyle, markup: bool = False) -> Paragraph:
@@ -62,14 +71,17 @@ def spec_body_rows(table: dict[str, Any], table_index: int) -> list[BodyRow]:
         if is_group(row):
             rows.append(BodyRow([row["group"]], key, group=True))
         else:
-            rows.append(BodyRow(list(row), key))
+            bullets = len(split_cell_lines(row[table["columns"].index("indikator")]))
+            rows.append(BodyRow(list(row), key, parts=tuple(range(bullets))))
     return rows
 
 
 class ChunkTable(Table):
     """One page's part of a table; never split further, logs its rows' page when drawn."""
 
-    def __init__(self, data: Any, keys: list[RowKey | None], log: PageLog, **kw: Any) -> None:
+    def __init__(
+        self, data: Any, keys: list[tuple[RowKey, tuple[int, ...]] | None], log: PageLog, **kw: Any
+    ) -> None:
         super().__init__(data, **kw)
         self._keys, self._log = keys, log
 
@@ -78,17 +90,23 @@ class ChunkTable(Table):
 
     def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802,N803
         page = canvas.getPageNumber()
-        for key in self._keys:
-            if key is not None:
-                self._log.row_drawn(key, page)
+        for entry in self._keys:
+            if entry is not None:
+                self._log.row_drawn(entry[0], entry[1], page)
         super().drawOn(canvas, x, y, _sW)
 
 
 class PagedTable(Flowable):
     """A spec indicator table that splits itself into ChunkTables at page breaks."""
 
-    def __init__(self, table: dict[str, Any], body: list[BodyRow], log: PageLog,
-                 width: float, chunk_index: int = 0) -> None:
+    def __init__(
+        self,
+        table: dict[str, Any],
+        body: list[BodyRow],
+        log: PageLog,
+        width: float,
+        chunk_index: int = 0,
+    ) -> None:
         super().__init__()
         self.spec, self.body, self.log = table, body, log
         self.total_width, self.chunk_index = width, chunk_index
@@ -98,7 +116,7 @@ class PagedTable(Flowable):
 
     def header_rows(self) -> list[list[Any]]:
         later = self.chunk_index >= self.spec.get("header_later_from_chunk", 10**6)
-        header = self.spec.get("header_later") if later else self.spec["header"]
+        header = self.spec["header_later"] if later else self.spec["header"]
         rows: list[list[Any]] = [[cell_paragraph(h, HEAD) for h in header]]
         if self.spec.get("super_header"):
             top = [cell_paragraph(h, HEAD) for h in header]
@@ -118,14 +136,17 @@ class PagedTable(Flowable):
             if row.group:
                 data.append([cell_paragraph(row.cells[0], GROUP)] + [""] * (len(columns) - 1))
             else:
-                data.append([
-                    cell_paragraph(text, CELL_CENTER if name in CENTERED_FIELDS else CELL)
-                    for name, text in zip(columns, row.cells, strict=True)
-                ])
+                data.append(
+                    [
+                        cell_paragraph(text, CELL_CENTER if name in CENTERED_FIELDS else CELL)
+                        for name, text in zip(columns, row.cells, strict=True)
+                    ]
+                )
         style = self.chunk_style(rows, len(head))
-        keys = [row.key for row in rows]
-        return ChunkTable(data, keys, self.log, colWidths=self.col_widths, style=style,
-                          repeatRows=0)
+        keys = [None if row.key is None else (row.key, row.parts) for row in rows]
+        return ChunkTable(
+            data, keys, self.log, colWidths=self.col_widths, style=style, repeatRows=0
+        )
 
     def chunk_style(self, rows: list[BodyRow], n_head: int) -> TableStyle:
         commands: list[tuple[Any, ...]] = [
@@ -176,7 +197,7 @@ class PagedTable(Flowable):
 
     def forced_cut(self) -> int | None:
         for index, row in enumerate(self.body):
-            if index > 0 and row.key is not None and row.key[2] in self.forced:
+            if index > 0 and row.key is not None and row.key[2] in self.forced and row.parts:
                 return index
         return None
 
@@ -217,8 +238,9 @@ class PagedTable(Flowable):
             low -= 1
         return low
 
-    def break_row(self, row: BodyRow, head: list[BodyRow], avail_width: float,
-                  avail_height: float) -> tuple[BodyRow, BodyRow] | None:
+    def break_row(
+        self, row: BodyRow, head: list[BodyRow], avail_width: float, avail_height: float
+    ) -> tuple[BodyRow, BodyRow] | None:
         """Split a row's texts at a word so that its first part fills the page."""
         room = avail_height - self.height_of(head, avail_width) if head else avail_height
         if room < MIN_BREAK_HEIGHT:
@@ -253,7 +275,11 @@ def split_row_texts(row: BodyRow, columns: list[str], fraction: float) -> tuple[
         if name not in TEXT_FIELDS and "\n" in first[i] and lines_kept is not None:
             lines = first[i].split("\n")
             first[i], second[i] = "\n".join(lines[:lines_kept]), "\n".join(lines[lines_kept:])
-    return BodyRow(first, row.key), BodyRow(second, None)
+    kept = lines_kept or 1
+    return (
+        BodyRow(first, row.key, parts=row.parts[:kept]),
+        BodyRow(second, row.key, parts=row.parts[kept:]),
+    )
 
 
 def split_words(text: str, fraction: float) -> tuple[str, str]:

@@ -1,0 +1,785 @@
+"""`make bench`: speed, memory, resume and accuracy against anchors, in one run, as bench.json.
+
+Example: python -m pipeline.bench --out bench-out/ --only timing,anchors
+
+Parts (``--only``, comma-separated; all by default):
+* timing   seconds per scanned page, kinerja's extract_page against plain `tesseract IMG - -l
+           ind+eng --psm 4 tsv` on the same rendered page image
+* born     born-digital pages per second on one core (extract_page on text pages)
+* runs     whole `kinerja run` over the scanned set with --workers 1 and 2: pages/s, speedup,
+           and the --workers 1 run against plain tesseract over the same page images
+* rss      peak RSS of the largest process of a run on lakip-mixed.pdf and a 500-page PDF
+* resume   a re-run over 100 already-done copies of a small sample (everything skipped)
+* repair   OCR repair tokens per second over ../shared/dev/ocr_lines_dev.jsonl, start-up included
+* anchors  row F1 / target accuracy / fully-correct share of img2table (scans) and pdfplumber
+           (born-digital) beside kinerja's on the same files (pipeline/anchors.py)
+
+The scanned set is samples/ files of kind `scan` plus the real fixtures with truth that have no
+text layer; the born set is kind `born` plus the real fixtures with truth that are all text.
+Every figure records its date, the bench command, what was measured and the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeline import evaluate as ev
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PARTS = ("timing", "born", "runs", "rss", "resume", "repair", "anchors")
+TESSERACT_COMMAND = ("tesseract", "IMG", "-", "-l", "ind+eng", "--psm", "4", "tsv")
+RESUME_COPIES = 100
+BIG_PDF_PAGES = 500
+DEV_LINES = REPO_ROOT.parent / "shared" / "dev" / "ocr_lines_dev.jsonl"
+# Runs the command given and reports the largest RSS among its process tree (RUSAGE_CHILDREN
+# of this wrapper covers only that tree, not the bench's own earlier children).
+RSS_WRAPPER = (
+    "import json, resource, subprocess, sys\n"
+    "with open(sys.argv[1], 'w') as log:\n"
+    "    code = subprocess.run(sys.argv[3:], stdout=log, stderr=subprocess.STDOUT).returncode\n"
+    "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "open(sys.argv[2], 'w').write(json.dumps({'returncode': code, 'max_rss_kb': rss}))\n"
+)
+
+
+# --- records ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PageTiming:
+    """One scanned page read by kinerja and by plain tesseract from the same image."""
+
+    source_file: str
+    page: int
+    dpi: int
+    render_seconds: float
+    tesseract_seconds: float
+    kinerja_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class RunMeasure:
+    """One `kinerja run` subprocess: wall time, pages done, the largest process's peak RSS."""
+
+    command: tuple[str, ...]
+    out: str
+    returncode: int
+    seconds: float
+    pages: int
+    max_rss_mb: float | None
+
+
+@dataclass(slots=True)
+class Bench:
+    """What every part needs: paths, the figures so far, the kinerja runs to reuse."""
+
+    out_dir: Path
+    samples_dir: Path
+    real_dir: Path
+    anchors_python: Path
+    command: str
+    machine: dict[str, Any]
+    use_real: bool = True
+    figures: list[dict[str, Any]] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    runs: dict[tuple[str, ...], Path] = field(default_factory=dict)
+
+    def add(
+        self, name: str, value: float | None, unit: str, what: str, measured: str = "", **extra: Any
+    ) -> None:
+        self.figures.append(
+            {
+                "name": name,
+                "value": value,
+                "unit": unit,
+                "what": what,
+                "measured_with": measured,
+                "date": now_iso(),
+                "command": self.command,
+                "machine": self.machine,
+                **extra,
+            }
+        )
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# --- pure summaries ---------------------------------------------------------------------------
+
+
+def safe_ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """numerator / denominator, None when either is missing or the denominator is 0."""
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def page_timings_to_summary(timings: Sequence[PageTiming]) -> dict[str, float | int | None]:
+    """Totals and ratios over the pages: pooled (sum / sum) and the median page's ratio."""
+    kinerja = sum(t.kinerja_seconds for t in timings)
+    plain = sum(t.tesseract_seconds for t in timings)
+    per_page = [r for t in timings if (r := safe_ratio(t.kinerja_seconds, t.tesseract_seconds))]
+    return {
+        "pages": len(timings),
+        "kinerja_seconds": round(kinerja, 3),
+        "tesseract_seconds": round(plain, 3),
+        "render_seconds": round(sum(t.render_seconds for t in timings), 3),
+        "kinerja_seconds_per_page": safe_ratio(kinerja, len(timings)),
+        "tesseract_seconds_per_page": safe_ratio(plain, len(timings)),
+        "ratio": safe_ratio(kinerja, plain),
+        "median_page_ratio": statistics.median(per_page) if per_page else None,
+    }
+
+
+def pages_per_second(pages: int, seconds: float) -> float | None:
+    return safe_ratio(pages, seconds)
+
+
+def speedup(one: RunMeasure, two: RunMeasure) -> float | None:
+    """How many times faster the second run went, in pages per second."""
+    return safe_ratio(
+        pages_per_second(two.pages, two.seconds), pages_per_second(one.pages, one.seconds)
+    )
+
+
+def scores_to_headline(scores: dict[str, Any] | None) -> dict[str, Any]:
+    """The figures compared with the anchors, from one evaluate.aggregate() entry."""
+    indicators = (scores or {}).get("indicators") or {}
+    return {
+        "truth_rows": indicators.get("truth_rows"),
+        "predicted_rows": indicators.get("predicted_rows"),
+        "f1": indicators.get("f1"),
+        "target_accuracy": (indicators.get("field_accuracy") or {}).get("target"),
+        "fully_correct": indicators.get("fully_correct"),
+        "seconds_per_page": (scores or {}).get("seconds_per_page"),
+    }
+
+
+def resume_copy_bytes(original: bytes, index: int) -> bytes:
+    """The PDF's bytes with a trailing comment: same document, different SHA-256."""
+    return original + f"\n%kinerja-bench copy {index}\n".encode("ascii")
+
+
+# --- machine ----------------------------------------------------------------------------------
+
+
+def cpu_model(cpuinfo: str) -> str:
+    for line in cpuinfo.splitlines():
+        if line.lower().startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def machine_facts() -> dict[str, Any]:
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").is_file() else ""
+    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").is_file() else ""
+    mem_kb = next(
+        (int(line.split()[1]) for line in meminfo.splitlines() if line.startswith("MemTotal")), 0
+    )
+    version = subprocess.run(
+        ["tesseract", "--version"], capture_output=True, text=True, check=False
+    )
+    return {
+        "nproc": len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count(),
+        "cpu_model": cpu_model(cpuinfo),
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "gpu": "none (not used)" if shutil.which("nvidia-smi") is None else "present (not used)",
+        "python": platform.python_version(),
+        "tesseract": (version.stdout or version.stderr).splitlines()[0]
+        if version.returncode == 0
+        else "missing",
+        "omp_thread_limit": os.environ.get("OMP_THREAD_LIMIT", ""),
+    }
+
+
+# --- file sets --------------------------------------------------------------------------------
+
+
+def pdf_text_share(path: Path) -> float:
+    """Share of the file's pages whose text layer kinerja would use."""
+    from extract.pdf import open_pdf, page_to_text_layer
+
+    with open_pdf(path) as source:
+        usable = [
+            page_to_text_layer(source.plumber_page(n)).usable
+            for n in range(1, source.page_count + 1)
+        ]
+    return sum(usable) / len(usable)
+
+
+def real_truth_files(bench: Bench) -> list[Path]:
+    groups = ev.split_truth(bench.samples_dir / "truth")
+    found, _ = ev.locate_real_files(ev.truth_source_names(groups[ev.REAL_KIND]), bench.real_dir)
+    return found
+
+
+def file_set(bench: Bench, kind: str) -> list[Path]:
+    """Sample files of this kind (manifest), plus real fixtures with truth of the same kind."""
+    kinds = ev.read_kinds(bench.samples_dir)
+    files = [bench.samples_dir / name for name, k in sorted(kinds.items()) if k == kind]
+    files = [f for f in files if f.is_file()]
+    if bench.use_real:
+        wanted = {"scan": 0.0, "born": 1.0}[kind]
+        files += [f for f in real_truth_files(bench) if pdf_text_share(f) == wanted]
+    return files
+
+
+# --- kinerja runs -----------------------------------------------------------------------------
+
+
+def run_measured(command: Sequence[str], log_path: Path) -> tuple[int, float, float | None]:
+    """(returncode, wall seconds, peak RSS MB of the largest process) of a command."""
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "rss.json"
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", RSS_WRAPPER, str(log_path), str(report), *command],
+            cwd=REPO_ROOT,
+            env=bench_env(),
+            check=False,
+        )
+        seconds = time.perf_counter() - started
+        if not report.is_file():  # the wrapper itself failed
+            return -1, seconds, None
+        data = json.loads(report.read_text())
+    return int(data["returncode"]), seconds, round(int(data["max_rss_kb"]) / 1024, 1)
+
+
+def bench_env() -> dict[str, str]:
+    return {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+
+def cli_run(
+    files: Sequence[Path], out: Path, workers: int | None, fresh: bool = True
+) -> RunMeasure:
+    """`python -m pipeline.cli run FILES --out OUT [--workers N] --quiet`, measured."""
+    if fresh and out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "pipeline.cli",
+        "run",
+        *map(str, files),
+        "--out",
+        str(out),
+        "--quiet",
+    ]
+    command += ["--workers", str(workers)] if workers else []
+    code, seconds, rss = run_measured(command, out.parent / f"{out.name}.log")
+    pages = sum(int(float(r.get("pages") or 0)) for r in ev.read_csv_rows(out / "documents.csv"))
+    return RunMeasure(tuple(command), str(out), code, round(seconds, 3), pages, rss)
+
+
+def kinerja_run_dir(bench: Bench, files: Sequence[Path], name: str) -> Path:
+    """A kinerja run over exactly these files: one made earlier in this bench, or a new one."""
+    key = tuple(sorted(map(str, files)))
+    if key not in bench.runs:
+        measure = cli_run(files, bench.out_dir / "kinerja" / name, None)
+        bench.details.setdefault("kinerja_runs", []).append(asdict(measure))
+        bench.runs[key] = Path(measure.out)
+    return bench.runs[key]
+
+
+# --- parts ------------------------------------------------------------------------------------
+
+
+def time_scanned_page(source, path: Path, number: int, folder: Path) -> PageTiming | None:  # type: ignore[no-untyped-def]
+    """Render the page as extract_page does, time tesseract on it, then time extract_page."""
+    from extract import raster as rs
+    from extract.page import ExtractSettings, extract_page
+    from extract.pdf import page_to_embedded_images, page_to_text_layer
+    from pipeline.document import file_sha256
+
+    plumber_page = source.plumber_page(number)
+    if page_to_text_layer(plumber_page).usable:
+        return None
+    images = page_to_embedded_images(plumber_page)
+    dpi = rs.choose_dpi(images, float(plumber_page.width), float(plumber_page.height), None)
+    started = time.perf_counter()
+    raster = rs.render_page(source.pdfium_page(number), dpi)
+    render_seconds = time.perf_counter() - started
+    image = folder / f"page-{number}.png"
+    rs.to_pil(raster).save(image)
+    tesseract_seconds = time_plain_tesseract(image)
+    sha = file_sha256(path)
+    source.release_page(number)  # drop pdfplumber's cached parse: extract_page pays for its own
+    started = time.perf_counter()
+    extract_page(source, number, sha, ExtractSettings(), None)
+    kinerja_seconds = time.perf_counter() - started
+    return PageTiming(
+        path.name,
+        number,
+        dpi,
+        round(render_seconds, 3),
+        round(tesseract_seconds, 3),
+        round(kinerja_seconds, 3),
+    )
+
+
+def time_plain_tesseract(image: Path) -> float:
+    command = [str(image) if part == "IMG" else part for part in TESSERACT_COMMAND]
+    started = time.perf_counter()
+    subprocess.run(command, capture_output=True, check=True, env=bench_env())
+    return time.perf_counter() - started
+
+
+def part_timing(bench: Bench) -> None:
+    from extract.pdf import open_pdf
+
+    timings: list[PageTiming] = []
+    with tempfile.TemporaryDirectory() as folder:
+        for path in file_set(bench, "scan"):
+            with open_pdf(path) as source:
+                for number in range(1, source.page_count + 1):
+                    if (
+                        timing := time_scanned_page(source, path, number, Path(folder))
+                    ) is not None:
+                        timings.append(timing)
+    summary = page_timings_to_summary(timings)
+    bench.details["scan_pages"] = [asdict(t) for t in timings]
+    bench.details["scan_timing"] = summary
+    plain = " ".join(TESSERACT_COMMAND) + " (OMP_THREAD_LIMIT=1)"
+    what = f"over {summary['pages']} scanned pages"
+    bench.add(
+        "scan.kinerja_seconds_per_page",
+        summary["kinerja_seconds_per_page"],
+        "s/page",
+        f"extract_page (render, deskew, OCR, tables) {what}",
+        "extract.page.extract_page",
+    )
+    bench.add(
+        "scan.tesseract_seconds_per_page",
+        summary["tesseract_seconds_per_page"],
+        "s/page",
+        f"plain tesseract on the same page images {what} (rendering not included)",
+        plain,
+    )
+    bench.add(
+        "scan.kinerja_vs_tesseract",
+        summary["ratio"],
+        "x",
+        f"sum of kinerja seconds / sum of plain tesseract seconds {what}",
+        plain,
+    )
+    bench.add(
+        "scan.kinerja_vs_tesseract_median_page",
+        summary["median_page_ratio"],
+        "x",
+        f"median of the per-page ratios {what}",
+        plain,
+    )
+
+
+def part_born(bench: Bench) -> None:
+    from extract.models import ExtractionKind
+    from extract.page import ExtractSettings, extract_page
+    from extract.pdf import open_pdf
+    from pipeline.document import file_sha256
+
+    pages, seconds = 0, 0.0
+    for path in file_set(bench, "born"):
+        sha = file_sha256(path)
+        with open_pdf(path) as source:
+            for number in range(1, source.page_count + 1):
+                started = time.perf_counter()
+                work = extract_page(source, number, sha, ExtractSettings(), None)
+                if (
+                    work.extraction.extraction is ExtractionKind.TEXT
+                ):  # an odd scanned page: not counted
+                    seconds += time.perf_counter() - started
+                    pages += 1
+    bench.details["born_timing"] = {"pages": pages, "seconds": round(seconds, 3)}
+    bench.add(
+        "born.pages_per_second_one_core",
+        pages_per_second(pages, seconds),
+        "pages/s",
+        f"extract_page on {pages} text-layer pages of the born set, one process",
+        "extract.page.extract_page",
+    )
+
+
+def part_runs(bench: Bench) -> None:
+    files = file_set(bench, "scan")
+    one = cli_run(files, bench.out_dir / "runs" / "workers-1", 1)
+    two = cli_run(files, bench.out_dir / "runs" / "workers-2", 2)
+    bench.details["scan_runs"] = [asdict(one), asdict(two)]
+    bench.runs.setdefault(tuple(sorted(map(str, files))), Path(one.out))
+    for measure, workers in ((one, 1), (two, 2)):
+        bench.add(
+            f"scan.run_pages_per_second_workers_{workers}",
+            pages_per_second(measure.pages, measure.seconds),
+            "pages/s",
+            f"whole run over {len(files)} scanned files ({measure.pages} pages), fresh OUT, "
+            f"exit {measure.returncode}",
+            " ".join(measure.command[1:4]) + f" ... --workers {workers} --quiet",
+        )
+    bench.add(
+        "scan.run_speedup_2_vs_1",
+        speedup(one, two),
+        "x",
+        "pages/s with --workers 2 over --workers 1",
+        "python -m pipeline.cli run ... --workers 1|2 --quiet",
+    )
+    plain = (bench.details.get("scan_timing") or {}).get("tesseract_seconds")
+    bench.add(
+        "scan.run_vs_tesseract",
+        safe_ratio(one.seconds, plain),
+        "x",
+        "whole --workers 1 run seconds / plain tesseract seconds over the same page images "
+        "(needs the timing part in the same bench run)",
+        " ".join(TESSERACT_COMMAND),
+    )
+
+
+def write_big_pdf(path: Path, pages: int = BIG_PDF_PAGES) -> None:
+    """A PK-like page (title, ruled indicator table) repeated: the 500-page memory test."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    style = getSampleStyleSheet()["Normal"]
+    rows = [["NO", "SASARAN", "INDIKATOR KINERJA", "TARGET"]] + [
+        [
+            str(i),
+            f"Meningkatnya kualitas layanan {i}",
+            f"Persentase laporan kinerja tepat waktu {i}",
+            f"{80 + i}%",
+        ]
+        for i in range(1, 9)
+    ]
+    grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.7, colors.black)])
+    story: list[Any] = []
+    for number in range(pages):
+        story += [
+            Paragraph(f"PERJANJIAN KINERJA TAHUN 2024 - halaman {number + 1}", style),
+            Table(rows, style=grid),
+            PageBreak(),
+        ]
+    SimpleDocTemplate(str(path), pagesize=A4).build(story)
+
+
+def part_rss(bench: Bench) -> None:
+    mixed = bench.real_dir / "lakip-mixed.pdf"
+    with tempfile.TemporaryDirectory() as folder:
+        big = Path(folder) / f"repeated-{BIG_PDF_PAGES}-pages.pdf"
+        write_big_pdf(big)
+        for name, path in (("lakip_mixed", mixed), (f"pdf_{BIG_PDF_PAGES}_pages", big)):
+            if not path.is_file():
+                bench.add(f"rss.{name}_peak_mb", None, "MB", f"{path} not found")
+                continue
+            measure = cli_run([path], bench.out_dir / "rss" / name, 1)
+            bench.details.setdefault("rss_runs", []).append(asdict(measure))
+            bench.add(
+                f"rss.{name}_peak_mb",
+                measure.max_rss_mb,
+                "MB",
+                f"peak RSS of the largest process (worker or its tesseract) running {path.name} "
+                f"({measure.pages} pages, {measure.seconds:.1f} s, exit {measure.returncode})",
+                f"python -m pipeline.cli run {path.name} --out tmp --workers 1 --quiet",
+            )
+
+
+def smallest_pdf(files: Sequence[Path]) -> Path | None:
+    return min(files, key=lambda f: f.stat().st_size, default=None)
+
+
+def part_resume(bench: Bench) -> None:
+    original = smallest_pdf(file_set(bench, "born"))
+    if original is None:
+        bench.add("resume.rerun_seconds", None, "s", "no born-digital sample to copy")
+        return
+    folder = bench.out_dir / "resume" / "inputs"
+    shutil.rmtree(folder.parent, ignore_errors=True)
+    folder.mkdir(parents=True)
+    data = original.read_bytes()
+    for index in range(RESUME_COPIES):
+        (folder / f"copy-{index:03d}.pdf").write_bytes(resume_copy_bytes(data, index))
+    out = bench.out_dir / "resume" / "out"
+    first = cli_run([folder], out, None)
+    again = cli_run([folder], out, None, fresh=False)
+    bench.details["resume_runs"] = [asdict(first), asdict(again)]
+    command = "python -m pipeline.cli run inputs/ --out out --quiet"
+    what = f"{RESUME_COPIES} copies of {original.name} with distinct hashes"
+    bench.add("resume.first_run_seconds", first.seconds, "s", f"first run over {what}", command)
+    bench.add(
+        "resume.rerun_seconds",
+        again.seconds,
+        "s",
+        f"second run over the same OUT, every document already done ({what}); "
+        "includes interpreter start-up",
+        command,
+    )
+
+
+def repair_speed(lines_path: Path) -> dict[str, Any]:
+    """Repairer start-up and repair_text over every `noisy` line (run in a fresh process)."""
+    started = time.perf_counter()
+    from normalize.repair import Repairer
+
+    repairer = Repairer.default()
+    startup = time.perf_counter() - started
+    lines = [
+        json.loads(line)["noisy"]
+        for line in lines_path.read_text(encoding="utf-8").splitlines()
+        if line
+    ]
+    for line in lines:
+        repairer.repair_text(line)
+    total = time.perf_counter() - started
+    tokens = sum(len(line.split()) for line in lines)
+    return {
+        "lines": len(lines),
+        "tokens": tokens,
+        "startup_seconds": round(startup, 3),
+        "total_seconds": round(total, 3),
+        "tokens_per_second": safe_ratio(tokens, total),
+        "tokens_per_second_after_startup": safe_ratio(tokens, total - startup),
+    }
+
+
+def part_repair(bench: Bench) -> None:
+    code = (
+        "import json, sys; from pathlib import Path; from pipeline.bench import repair_speed; "
+        "print(json.dumps(repair_speed(Path(sys.argv[1]))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(DEV_LINES)],
+        cwd=REPO_ROOT,
+        env=bench_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        bench.add(
+            "repair.tokens_per_second", None, "tokens/s", f"failed: {done.stderr.strip()[-300:]}"
+        )
+        return
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    bench.details["repair"] = result
+    measured = "normalize.repair.Repairer.default().repair_text over each noisy line"
+    bench.add(
+        "repair.tokens_per_second",
+        result["tokens_per_second"],
+        "tokens/s",
+        f"{result['tokens']} tokens in {result['lines']} lines, lexicon start-up included",
+        measured,
+    )
+    bench.add(
+        "repair.startup_seconds",
+        result["startup_seconds"],
+        "s",
+        "Repairer.default() in a fresh process",
+        measured,
+    )
+
+
+def score_files(bench: Bench, run_dir: Path, files: Sequence[Path], kind: str) -> dict[str, Any]:
+    """evaluate's pooled scores of a run, restricted to these files' truth."""
+    groups = ev.split_truth(bench.samples_dir / "truth")
+    paths = {s.name: groups["samples"][s.name] + groups[ev.REAL_KIND][s.name] for s in ev.TABLES}
+    names = {f.name for f in files}
+    exclude = [n for n in ev.truth_source_names(paths) if Path(n).name not in names]
+    results = ev.score_group(paths, run_dir, {}, kind, exclude)
+    return ev.aggregate([r for r in results if Path(r.source_file).name in names])
+
+
+AnchorRunner = Callable[[Bench, Sequence[Path]], list[Any]]
+
+
+def img2table_documents(bench: Bench, files: Sequence[Path]) -> list[Any]:
+    from pipeline.anchors import run_img2table
+
+    return run_img2table([(f, f.name) for f in files], bench.anchors_python)
+
+
+def pdfplumber_documents(bench: Bench, files: Sequence[Path]) -> list[Any]:
+    from pipeline.anchors import run_pdfplumber
+
+    return [run_pdfplumber(f, f.name) for f in files]
+
+
+ANCHORS: tuple[tuple[str, str, AnchorRunner], ...] = (
+    ("scan", "img2table", img2table_documents),
+    ("born", "pdfplumber", pdfplumber_documents),
+)
+
+
+def part_anchors(bench: Bench) -> None:
+    from pipeline.anchors import read_document_infos, write_anchor_run
+
+    comparison: dict[str, Any] = {}
+    for kind, tool, runner in ANCHORS:
+        files = file_set(bench, kind)
+        ours_dir = kinerja_run_dir(bench, files, kind)
+        anchor_dir = bench.out_dir / "anchors" / tool
+        try:
+            write_anchor_run(runner(bench, files), read_document_infos(ours_dir), anchor_dir)
+        except (FileNotFoundError, subprocess.SubprocessError) as exc:
+            bench.add(f"anchors.{kind}.{tool}.f1", None, "", f"anchor not run: {exc}")
+            continue
+        entry: dict[str, Any] = {
+            "files": [f.name for f in files],
+            "kinerja": scores_to_headline(score_files(bench, ours_dir, files, kind)),
+            tool: scores_to_headline(score_files(bench, anchor_dir, files, kind)),
+        }
+        comparison[kind] = entry
+        for who in ("kinerja", tool):
+            for metric in ("f1", "target_accuracy", "fully_correct"):
+                bench.add(
+                    f"anchors.{kind}.{who}.{metric}",
+                    entry[who][metric],
+                    "share",
+                    f"indicator rows of {len(files)} {kind} files vs truth "
+                    f"({entry[who]['predicted_rows']} predicted, {entry[who]['truth_rows']} truth)",
+                    "pipeline.evaluate scoring of OUT/"
+                    + ("kinerja/" if who == "kinerja" else "anchors/")
+                    + (kind if who == "kinerja" else tool),
+                )
+    bench.details["anchors"] = comparison
+
+
+PART_FUNCTIONS: dict[str, Callable[[Bench], None]] = {
+    "timing": part_timing,
+    "born": part_born,
+    "runs": part_runs,
+    "rss": part_rss,
+    "resume": part_resume,
+    "repair": part_repair,
+    "anchors": part_anchors,
+}
+
+
+# --- report -----------------------------------------------------------------------------------
+
+
+def format_value(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if abs(value) < 100 else f"{value:.1f}"
+
+
+def format_figures(figures: Sequence[dict[str, Any]]) -> str:
+    width = max((len(f["name"]) for f in figures), default=10)
+    lines = [f"{'figure':<{width}}  {'value':>10}  unit"]
+    lines += [f"{f['name']:<{width}}  {format_value(f['value']):>10}  {f['unit']}" for f in figures]
+    return "\n".join(lines)
+
+
+def parse_parts(only: str | None) -> list[str]:
+    """The parts to run, in PARTS order; unknown names raise ValueError."""
+    if not only:
+        return list(PARTS)
+    wanted = {p.strip() for p in only.split(",") if p.strip()}
+    unknown = wanted - set(PARTS)
+    if unknown:
+        raise ValueError(
+            f"unknown part(s) {', '.join(sorted(unknown))}; choose from {', '.join(PARTS)}"
+        )
+    return [p for p in PARTS if p in wanted]
+
+
+@click.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("bench-out"),
+    show_default=True,
+    help="Where runs, anchors and bench.json go.",
+)
+@click.option(
+    "--only", default=None, help=f"Comma-separated parts: {','.join(PARTS)} (default: all)."
+)
+@click.option(
+    "--samples",
+    "samples_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=REPO_ROOT / "samples",
+    show_default=True,
+)
+@click.option(
+    "--real-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=ev.DEFAULT_REAL_DIR,
+    show_default=True,
+    help="Real fixtures (lakip-mixed.pdf, files with truth).",
+)
+@click.option(
+    "--anchors-python",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=REPO_ROOT / ".venv-anchors" / "bin" / "python",
+    show_default=True,
+    help="Python of the venv with img2table (make anchors).",
+)
+@click.option("--no-real", is_flag=True, help="Only samples/ in the scanned and born sets.")
+def main(
+    out_dir: Path,
+    only: str | None,
+    samples_dir: Path,
+    real_dir: Path,
+    anchors_python: Path,
+    no_real: bool,
+) -> None:
+    """Measure speed, memory, resume and accuracy against anchors; write OUT/bench.json.
+
+    Example: python -m pipeline.bench --out bench-out/ --only timing,anchors
+    """
+    try:
+        parts = parse_parts(only)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--only") from exc
+    os.environ["OMP_THREAD_LIMIT"] = "1"  # also for the in-process extract_page calls
+    out_dir.mkdir(parents=True, exist_ok=True)
+    command = " ".join(["python -m pipeline.bench", *sys.argv[1:]])
+    bench = Bench(
+        out_dir.resolve(),
+        samples_dir.resolve(),
+        real_dir.resolve(),
+        anchors_python.absolute(),
+        command,
+        machine_facts(),
+        use_real=not no_real,
+    )
+    started = time.perf_counter()
+    for part in parts:
+        click.echo(f"bench: {part} ...", err=True)
+        PART_FUNCTIONS[part](bench)
+    report = {
+        "date": now_iso(),
+        "command": command,
+        "machine": bench.machine,
+        "parts": parts,
+        "seconds": round(time.perf_counter() - started, 1),
+        "figures": bench.figures,
+        "details": bench.details,
+    }
+    (out_dir / "bench.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    click.echo(format_figures(bench.figures))
+    click.echo(f"wrote {out_dir / 'bench.json'}", err=True)
+
+
+if __name__ == "__main__":
+    main()
