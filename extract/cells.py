@@ -24,6 +24,7 @@ DARK_LEVEL = 140
 STRIP_GAP_PX = 30
 STRIP_PSM = 6  # the strip is one uniform block of short lines
 MAX_CELLS_PER_STRIP = 80
+REREAD_BELOW_CONFIDENCE = 70.0  # a cell read less confidently than this is read again alone
 STRIP_DPI = 300  # small print in crops reads better enlarged to this
 
 
@@ -57,17 +58,28 @@ def has_ink(clean: np.ndarray, bbox: BBox, scale: float) -> bool:
     return float((region < DARK_LEVEL).mean()) >= MIN_INK_SHARE
 
 
-def empty_inked_cells(grids: list[Grid], words: tuple[Word, ...], clean: np.ndarray, scale: float) -> list[BBox]:
-    """Interiors of cells with no word centre in them but ink on the cleaned page."""
-    boxes = []
+def cells_to_reread(
+    grids: list[Grid], words: tuple[Word, ...], clean: np.ndarray, scale: float
+) -> list[tuple[BBox, list[Word]]]:
+    """Cell interiors read badly by the page pass: inked but empty, or of low confidence;
+    each with the words the page pass put there."""
+    wanted = []
     for grid in grids:
         for cell in grid.cells:
-            if any(cell.bbox.contains_point(*w.bbox.center) for w in words):
-                continue
             interior = cell_interior(cell)
-            if interior is not None and has_ink(clean, interior, scale):
-                boxes.append(interior)
-    return boxes
+            if interior is None:
+                continue
+            inside = [w for w in words if cell.bbox.contains_point(*w.bbox.center)]
+            if inside and mean_confidence(inside) >= REREAD_BELOW_CONFIDENCE:
+                continue
+            if inside or has_ink(clean, interior, scale):
+                wanted.append((interior, inside))
+    return wanted
+
+
+def mean_confidence(words: list[Word]) -> float:
+    scores = [w.confidence for w in words if w.confidence is not None]
+    return sum(scores) / len(scores) if scores else 0.0
 
 
 def crop_for_ocr(region: np.ndarray, factor: float) -> np.ndarray:
@@ -96,29 +108,38 @@ def crops_to_strip(clean: np.ndarray, boxes: list[BBox], scale: float) -> tuple[
     return strip, crops, scale * factor
 
 
-def strip_words_to_page(words: tuple[Word, ...], crops: list[Crop], scale: float) -> list[Word]:
-    """Words found in the strip, moved back onto the page; words between crops are dropped."""
-    placed = []
+def strip_words_to_cells(words: tuple[Word, ...], crops: list[Crop], scale: float) -> list[list[Word]]:
+    """Words found in the strip, moved back onto the page, one list per crop; words between
+    crops are dropped."""
+    placed: list[list[Word]] = [[] for _ in crops]
     for word in words:
         y_px = (word.bbox.top + word.bbox.bottom) / 2 * scale
-        crop = next((c for c in crops if c.top_px <= y_px <= c.top_px + c.bbox.height * scale + 1), None)
-        if crop is None:
+        index = next((i for i, c in enumerate(crops) if c.top_px <= y_px <= c.top_px + c.bbox.height * scale + 1), None)
+        if index is None:
             continue
+        crop = crops[index]
         dx = crop.bbox.x0 - crop.left_px / scale
         dy = crop.bbox.top - crop.top_px / scale
         box = BBox(word.bbox.x0 + dx, word.bbox.top + dy, word.bbox.x1 + dx, word.bbox.bottom + dy)
-        placed.append(Word(text=word.text, bbox=box, confidence=word.confidence, line_key=word.line_key))
+        placed[index].append(Word(text=word.text, bbox=box, confidence=word.confidence, line_key=word.line_key))
     return placed
 
 
-def reread_empty_cells(
+def reread_cells(
     grids: list[Grid], words: tuple[Word, ...], clean: np.ndarray, scale: float, engine: OcrEngine, timeout: float
-) -> list[Word]:
-    """Words for the cells the page reading missed (empty list when there are none)."""
-    boxes = empty_inked_cells(grids, words, clean, scale)[:MAX_CELLS_PER_STRIP]
-    if not boxes:
-        return []
-    strip, crops, strip_scale = crops_to_strip(clean, boxes, scale)
+) -> tuple[Word, ...]:
+    """The page's words with badly read cells replaced by a second, cell-by-cell reading
+    where that reading is more confident."""
+    wanted = cells_to_reread(grids, words, clean, scale)[:MAX_CELLS_PER_STRIP]
+    if not wanted:
+        return words
+    strip, crops, strip_scale = crops_to_strip(clean, [box for box, _ in wanted], scale)
     tsv = engine.image_to_tsv(image_for_tesseract(strip), STRIP_PSM, timeout)
-    reading = tsv_to_reading(tsv, 1 / strip_scale)
-    return strip_words_to_page(reading.words, crops, strip_scale)
+    rereads = strip_words_to_cells(tsv_to_reading(tsv, 1 / strip_scale).words, crops, strip_scale)
+    dropped: set[int] = set()
+    added: list[Word] = []
+    for (_, old), new in zip(wanted, rereads, strict=True):
+        if new and (not old or mean_confidence(new) > mean_confidence(old)):
+            dropped.update(id(w) for w in old)
+            added.extend(new)
+    return tuple(w for w in words if id(w) not in dropped) + tuple(added)

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from extract import raster as rs
-from extract.cells import reread_empty_cells
+from extract.cells import reread_cells
 from extract.grid import (
     JOIN_TOLERANCE,
     SNAP_TOLERANCE,
@@ -109,8 +109,7 @@ def raster_to_work(ref: PageRef, raster: rs.PageRaster, settings: ExtractSetting
         flipped_reading = read_clean(flipped_layout.clean, flipped.scale, settings, engine)
         if flipped_reading.score > reading.score:
             rotation, straight, layout, reading = 180, flipped, flipped_layout, flipped_reading
-    extra = reread_empty_cells(layout.grids, reading.words, layout.clean, straight.scale, engine, settings.page_timeout)
-    words = reading.words + tuple(extra)
+    words = reread_cells(layout.grids, reading.words, layout.clean, straight.scale, engine, settings.page_timeout)
     tables = tuple(grid_to_table(g, words, ref.page, words) for g in layout.grids)
     reasons, details = ocr_page_reasons(reading, tables)
     out_height, out_width = straight.image.shape

@@ -18,8 +18,9 @@ from extract.models import BBox, Word
 # text or a one-line OCR header over a photographed page must not count as a text layer.
 MIN_TEXT_COVERAGE = 0.004
 MIN_TEXT_WORDS = 12
-# Word tolerances for pdfplumber: table cells sit close together, so keep x_tolerance small.
-WORD_X_TOLERANCE = 1.5
+# pdfplumber's default word tolerances: Word's justified and kerned text has gaps inside
+# words up to ~3 pt ("Dokum en" at 1.5); cells are padded further apart than that.
+WORD_X_TOLERANCE = 3.0
 WORD_Y_TOLERANCE = 3.0
 
 

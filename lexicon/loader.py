@@ -10,6 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
+from lexicon.cache import load_or_build
+
 DATA_DIR = Path(__file__).parent / "data"
 CONFUSION_CLASSES = frozenset("SMRXDWKPNA")
 REQUIRED = {
@@ -125,36 +127,39 @@ def rows_to_terms(rows: list[dict[str, str]]) -> tuple[tuple[str, str], ...]:
     return tuple((r["term"], r["kind"]) for r in rows)
 
 
-def load_lexicon_from(data_dir: Path) -> Lexicon:
-    """Read and validate every lexicon file in ``data_dir``."""
-    rows = {name: read_rows(data_dir / name, header) for name, header in REQUIRED.items()}
-    sha256, files = data_dir_sha256(data_dir)
+def rows_to_fields(rows: dict[str, list[dict[str, str]]]) -> dict[str, object]:
+    """Parsed lexicon files -> the Lexicon fields (plain, picklable values)."""
     satker = rows["satker.csv"]
-    return Lexicon(
-        general_zipf=MappingProxyType(
-            {
-                r["word"]: _number(r["zipf"], "general_words.csv", float)
-                for r in rows["general_words.csv"]
-            }
-        ),
-        domain_counts=MappingProxyType(
-            rows_to_counts(rows["domain_words.csv"], "domain_words.csv")
-        ),
-        bigrams=MappingProxyType(
-            {(r["first"], r["second"]): int(r["count"]) for r in rows["domain_bigrams.csv"]}
-        ),
-        terms=rows_to_terms(rows["vocabulary.csv"]),
-        variants=MappingProxyType({r["variant"]: r["canonical"] for r in rows["variants.csv"]}),
-        acronyms=frozenset(r["acronym"] for r in rows["acronyms.csv"]),
-        variant_words=frozenset(
-            r["variant"].lower() for r in rows["variants.csv"] if " " not in r["variant"]
-        ),
-        satker_places=tuple(r["text"] for r in satker if r["kind"] == "place"),
-        satker_templates=tuple(r["text"] for r in satker if r["kind"] == "template"),
-        confusions=rows_to_confusions(rows["confusions.csv"]),
-        sha256=sha256,
-        files=files,
-    )
+    variants = rows["variants.csv"]
+    return {
+        "general_zipf": {
+            r["word"]: _number(r["zipf"], "general_words.csv", float)
+            for r in rows["general_words.csv"]
+        },
+        "domain_counts": rows_to_counts(rows["domain_words.csv"], "domain_words.csv"),
+        "bigrams": {(r["first"], r["second"]): int(r["count"]) for r in rows["domain_bigrams.csv"]},
+        "terms": rows_to_terms(rows["vocabulary.csv"]),
+        "variants": {r["variant"]: r["canonical"] for r in variants},
+        "acronyms": frozenset(r["acronym"] for r in rows["acronyms.csv"]),
+        "variant_words": frozenset(r["variant"].lower() for r in variants if " " not in r["variant"]),
+        "satker_places": tuple(r["text"] for r in satker if r["kind"] == "place"),
+        "satker_templates": tuple(r["text"] for r in satker if r["kind"] == "template"),
+        "confusions": rows_to_confusions(rows["confusions.csv"]),
+    }
+
+
+def parse_fields(data_dir: Path) -> dict[str, object]:
+    """Read and validate every lexicon file in ``data_dir``."""
+    return rows_to_fields({name: read_rows(data_dir / name, h) for name, h in REQUIRED.items()})
+
+
+def load_lexicon_from(data_dir: Path) -> Lexicon:
+    """The lexicon of ``data_dir``: parsed once per lexicon hash, then read from the cache."""
+    sha256, files = data_dir_sha256(data_dir)
+    fields = load_or_build("lexicon", sha256, lambda: parse_fields(data_dir))
+    for name in ("general_zipf", "domain_counts", "bigrams", "variants"):
+        fields[name] = MappingProxyType(fields[name])  # type: ignore[arg-type]
+    return Lexicon(sha256=sha256, files=files, **fields)  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=1)

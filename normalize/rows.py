@@ -174,25 +174,34 @@ def _starts_new_indicator(text: str) -> bool:
     return bool(_BULLET_LINE_RE.match(text)) or text.startswith(INDICATOR_OPENERS)
 
 
-def is_continuation(prev: GridRow, row: GridRow, colmap: ColumnMap) -> bool:
-    """A row broken by a page break (or a wrapped line) that belongs to the row above."""
+def is_continuation(prev: GridRow, row: GridRow, colmap: ColumnMap, page_changed: bool) -> bool:
+    """A row broken by a page break (or a wrapped line) that belongs to the row above.
+
+    ``page_changed`` is true only for the first body row on a new page: that is where a
+    broken row continues, never further down the page."""
     if row.own_text(colmap.index("no")).strip():
         return False
     sasaran = row.own_text(colmap.index("sasaran"))
     indikator = row.own_text(colmap.index("indikator"))
     has_values = any(row.own_text(c) for c in _value_cols(colmap))
-    if row.page != prev.page:
+    texts = [t for t in (sasaran, indikator) if t]
+    lower_start = bool(texts) and all(t[0].islower() for t in texts)
+    if page_changed and colmap.index("no") is not None:
         if sasaran:
             return True
         return not indikator or not _starts_new_indicator(indikator) or indikator[0].islower()
-    texts = [t for t in (sasaran, indikator) if t]
-    return not has_values and bool(texts) and all(t[0].islower() for t in texts)
+    if page_changed:  # no NO column to tell: only text that visibly carries on
+        return lower_start or (not indikator and not has_values and bool(texts))
+    return not has_values and lower_start
 
 
 def join_continuations(rows: list[GridRow], colmap: ColumnMap) -> list[GridRow]:
     joined: list[GridRow] = []
+    previous_page: int | None = None
     for row in rows:
-        if joined and is_continuation(joined[-1], row, colmap):
+        page_changed = previous_page is not None and row.page != previous_page
+        previous_page = row.page
+        if joined and is_continuation(joined[-1], row, colmap, page_changed):
             prev = joined[-1]
             for col in row.anchored:
                 prev.lines.setdefault(col, [])

@@ -701,6 +701,19 @@ def parse_parts(only: str | None) -> list[str]:
     return [p for p in PARTS if p in wanted]
 
 
+def write_report(bench: Bench, parts: Sequence[str], seconds: float, path: Path) -> None:
+    report = {
+        "date": now_iso(),
+        "command": bench.command,
+        "machine": bench.machine,
+        "parts": list(parts),
+        "seconds": round(seconds, 1),
+        "figures": bench.figures,
+        "details": bench.details,
+    }
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+
+
 @click.command()
 @click.option(
     "--out",
@@ -767,16 +780,8 @@ def main(
     for part in parts:
         click.echo(f"bench: {part} ...", err=True)
         PART_FUNCTIONS[part](bench)
-    report = {
-        "date": now_iso(),
-        "command": command,
-        "machine": bench.machine,
-        "parts": parts,
-        "seconds": round(time.perf_counter() - started, 1),
-        "figures": bench.figures,
-        "details": bench.details,
-    }
-    (out_dir / "bench.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        # Written after every part: a long bench that dies late keeps what it measured.
+        write_report(bench, parts, time.perf_counter() - started, out_dir / "bench.json")
     click.echo(format_figures(bench.figures))
     click.echo(f"wrote {out_dir / 'bench.json'}", err=True)
 

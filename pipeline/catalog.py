@@ -1,7 +1,9 @@
-"""OUT/catalog.sqlite: per input file its hash, status, timings and part file.
+"""OUT/catalog.sqlite: per input file its hash, status, timings, error and part file.
 
-The catalog is updated only after a document's part file is safely on disk, so a run killed at
-any moment resumes without losing or duplicating a document.
+Only the batch driver writes the catalog (workers return their results to it), and only after a
+document's part file is safely on disk: a run killed at any moment resumes without losing or
+duplicating a document. A document that failed without a part (its worker died, --strict) is
+recorded as failed with no part, so the next run tries it again.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ CREATE INDEX IF NOT EXISTS documents_by_hash ON documents (doc_sha256);
 class CatalogEntry:
     source_file: str
     doc_sha256: str
-    status: str
-    part: str | None
+    status: str  # the document's status (ok, partial, failed, skipped) or 'done' (older catalogs)
+    part: str | None  # set once the document's results are on disk
     seconds: float | None
     error: str | None
 
@@ -39,23 +41,37 @@ class Catalog:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.connection = sqlite3.connect(path, timeout=30)
+        # WAL keeps the catalog consistent through a SIGKILL; it needs a local file system
+        # (docs/scale.md: the catalog stays on the driver's disk, parts go to shared storage).
         self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute("PRAGMA synchronous=FULL")
         self.connection.executescript(SCHEMA)
 
     def done_part_for_hash(self, doc_sha256: str, out_dir: Path) -> str | None:
         """The part file of a finished document with these bytes, if it is still on disk."""
-        for (part,) in self.connection.execute(
-            "SELECT part FROM documents WHERE doc_sha256 = ? AND status = 'done' AND part IS NOT NULL", (doc_sha256,)
-        ):
-            if (out_dir / part).exists():
+        rows = self.connection.execute(
+            "SELECT part FROM documents WHERE doc_sha256 = ? AND part IS NOT NULL "
+            "ORDER BY source_file",
+            (doc_sha256,),
+        )
+        for (part,) in rows:
+            if (out_dir / part).is_file():
                 return str(part)
         return None
 
-    def mark(self, source_file: str, doc_sha256: str, status: str, part: str | None = None,
-             seconds: float | None = None, error: str | None = None) -> None:
+    def mark(
+        self,
+        source_file: str,
+        doc_sha256: str,
+        status: str,
+        part: str | None = None,
+        seconds: float | None = None,
+        error: str | None = None,
+    ) -> None:
         with self.connection:
             self.connection.execute(
-                "INSERT INTO documents (source_file, doc_sha256, status, part, seconds, error, updated) "
+                "INSERT INTO documents "
+                "(source_file, doc_sha256, status, part, seconds, error, updated) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(source_file) DO UPDATE SET "
                 "doc_sha256 = excluded.doc_sha256, status = excluded.status, part = excluded.part, "
                 "seconds = excluded.seconds, error = excluded.error, updated = excluded.updated",
@@ -64,7 +80,8 @@ class Catalog:
 
     def entries(self) -> list[CatalogEntry]:
         rows = self.connection.execute(
-            "SELECT source_file, doc_sha256, status, part, seconds, error FROM documents ORDER BY source_file"
+            "SELECT source_file, doc_sha256, status, part, seconds, error FROM documents "
+            "ORDER BY source_file"
         )
         return [CatalogEntry(*row) for row in rows]
 

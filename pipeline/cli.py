@@ -161,3 +161,7 @@ def lexicon_build(shared: Path, out_dir: Path | None) -> None:
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,20 +1,25 @@
 """The batch loop: find inputs, skip what is done, process the rest in parallel, assemble.
 
-Each document's result is written to OUT/parts/<sha256>.json atomically before the catalog
-marks it done; the CSVs are assembled from the parts on every run, in a stable order.
+Each document's result is written to OUT/parts/<sha256>.json atomically (write, fsync, rename)
+before the catalog records it; the CSVs are assembled from the parts on every run, in a stable
+order, each written atomically. A run killed at any moment and started again therefore ends
+with the same rows as an uninterrupted one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
+import shutil
 import sys
 import time
+import traceback
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +27,27 @@ from tqdm import tqdm
 
 from extract.page import ExtractSettings
 from extract.tesseract import OcrEngine
-from pipeline import export
+from pipeline import distributed, export
 from pipeline.catalog import Catalog
-from pipeline.document import IMAGE_SUFFIXES, DocumentJob, DocumentResult, file_sha256, process_document
+from pipeline.document import (
+    IMAGE_SUFFIXES,
+    DocumentJob,
+    DocumentResult,
+    failed_result,
+    file_sha256,
+)
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_FILES_FAILED = 3
 PDF_SUFFIXES = (".pdf",)
+INTERNAL_ERROR = "INTERNAL_ERROR"  # an exception no stage turned into a reason code
+LOCK_NAME = ".kinerja.lock"
 log = logging.getLogger("kinerja")
+
+
+class RunUsageError(Exception):
+    """The run cannot start (OUT in use, --scheduler unreachable): exit code 2."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +71,7 @@ class RunSettings:
 class InputFile:
     path: Path
     source_file: str
+    error: str = ""  # set for a folder that cannot be listed
 
     @property
     def supported(self) -> bool:
@@ -70,6 +88,7 @@ class RunSummary:
     failed_files: int = 0
     skipped_done: int = 0
     seconds: float = 0.0
+    stopped_at: str = ""  # the file --strict stopped at
     reasons: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -78,57 +97,105 @@ class RunSummary:
 
     def line(self) -> str:
         return (
-            f"{self.documents} documents, {self.pages} pages, {self.indicator_rows} indicator rows, "
-            f"{self.budget_rows} budget rows, {self.flagged_pages} flagged pages, "
+            f"{self.documents} documents, {self.pages} pages, "
+            f"{self.indicator_rows} indicator rows, {self.budget_rows} budget rows, "
+            f"{self.flagged_pages} flagged pages, "
             f"{self.failed_files} failed files, {self.seconds:.1f} s"
             + (f" ({self.skipped_done} already done)" if self.skipped_done else "")
+            + (f"; stopped at {self.stopped_at} (--strict)" if self.stopped_at else "")
         )
-
-
-def discover_inputs(inputs: Sequence[Path]) -> list[InputFile]:
-    """Files as given, folders recursively; source_file relative to the folder given."""
-    found: dict[str, InputFile] = {}
-    for given in inputs:
-        if given.is_dir():
-            for path in sorted(p for p in given.rglob("*") if p.is_file() and not p.name.startswith(".")):
-                relative = path.relative_to(given).as_posix()
-                found.setdefault(relative, InputFile(path, relative))
-        else:
-            found.setdefault(given.name, InputFile(given, given.name))
-    return [found[key] for key in sorted(found)]
-
-
-def run_batch(inputs: Sequence[Path], out_dir: Path, settings: RunSettings, engine: OcrEngine | None = None) -> RunSummary:
-    started = time.perf_counter()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _configure_log(out_dir)
-    catalog = Catalog(out_dir / "catalog.sqlite")
-    if settings.force:
-        catalog.forget_all()
-    files = discover_inputs(inputs)
-    plan = plan_batch(files, catalog, out_dir)
-    summary = RunSummary(skipped_done=sum(1 for item in plan if item.part and not item.duplicate_of))
-    try:
-        for item, result in process_pending(plan, out_dir, settings, engine):
-            part = write_part(out_dir, item.doc_sha256, result)
-            catalog.mark(item.file.source_file, item.doc_sha256, "done", part, result.document.get("seconds"), result.document.get("error") or None)
-            item.part = part
-    finally:
-        catalog.close()
-    assemble(plan, out_dir, summary)
-    summary.seconds = round(time.perf_counter() - started, 2)
-    write_run_json(out_dir, settings, summary)
-    log.info(summary.line())
-    return summary
 
 
 @dataclass(slots=True)
 class PlanItem:
     file: InputFile
     doc_sha256: str
-    part: str | None = None  # set once the document is done
+    part: str | None = None  # set once the document's results are on disk
     duplicate_of: str = ""
     skip_reason: str = ""
+    failure: DocumentResult | None = None  # failed without a part: tried again next run
+    reused: bool = False  # the part came from an earlier run
+    status: str = ""  # the document's status once processed in this run
+
+
+def discover_inputs(inputs: Sequence[Path], exclude: Path | None = None) -> list[InputFile]:
+    """Files as given, folders recursively; source_file relative to the folder given.
+
+    A folder that cannot be listed is itself an entry (with its error), never silently
+    missing; anything under ``exclude`` (OUT, when it lies inside an input) is left out."""
+    found: dict[str, InputFile] = {}
+    for given in inputs:
+        entries = _walk(given, exclude) if given.is_dir() else [InputFile(given, given.name)]
+        for entry in entries:
+            found.setdefault(entry.source_file, entry)
+    return [found[key] for key in sorted(found)]
+
+
+def _walk(folder: Path, exclude: Path | None) -> list[InputFile]:
+    entries: list[InputFile] = []
+
+    def unreadable(error: OSError) -> None:
+        path = Path(error.filename)
+        relative = path.relative_to(folder).as_posix() + "/"
+        entries.append(
+            InputFile(path, relative, f"cannot list the folder ({error.strerror or error})")
+        )
+
+    for root, dirs, files in os.walk(folder, onerror=unreadable):
+        here = Path(root)
+        dirs[:] = sorted(d for d in dirs if exclude is None or (here / d).resolve() != exclude)
+        for name in sorted(files):
+            path = here / name
+            if not name.startswith(".") and path.is_file():
+                entries.append(InputFile(path, path.relative_to(folder).as_posix()))
+    return entries
+
+
+def run_batch(
+    inputs: Sequence[Path], out_dir: Path, settings: RunSettings, engine: OcrEngine | None = None
+) -> RunSummary:
+    """Process every input not done yet into OUT and assemble OUT's files from all parts."""
+    started = time.perf_counter()
+    out_dir = out_dir.resolve()  # workers elsewhere (Dask) write review pictures by this path
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with exclusive_lock(out_dir):
+        _configure_log(out_dir)
+        remove_stale_temporaries(out_dir)
+        catalog = Catalog(out_dir / "catalog.sqlite")
+        try:
+            if settings.force:
+                catalog.forget_all()
+            plan = plan_batch(discover_inputs(inputs, exclude=out_dir), catalog, out_dir)
+            record_reused(plan, catalog, out_dir)
+            stopped_at = process_plan(plan, out_dir, settings, engine, catalog)
+        finally:
+            catalog.close()
+        summary = RunSummary(skipped_done=sum(item.reused for item in plan), stopped_at=stopped_at)
+        assemble(plan, out_dir, summary)
+        summary.seconds = round(time.perf_counter() - started, 2)
+        write_run_json(out_dir, settings, summary)
+    log.info(summary.line())
+    return summary
+
+
+@contextlib.contextmanager
+def exclusive_lock(out_dir: Path) -> Iterator[None]:
+    """One run per OUT at a time; the kernel drops the lock with its process, even on SIGKILL."""
+    with (out_dir / LOCK_NAME).open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise RunUsageError(
+                f"another kinerja run is writing {out_dir}; wait for it or use another --out"
+            ) from exc
+        yield
+
+
+def remove_stale_temporaries(out_dir: Path) -> None:
+    """Half-written files of a killed run (write_atomic's .NAME.*.tmp): never read, only tidied."""
+    for folder in (out_dir, out_dir / "parts", out_dir / "review"):
+        for path in folder.glob(".*.tmp"):
+            path.unlink(missing_ok=True)
 
 
 def plan_batch(files: list[InputFile], catalog: Catalog, out_dir: Path) -> list[PlanItem]:
@@ -136,90 +203,222 @@ def plan_batch(files: list[InputFile], catalog: Catalog, out_dir: Path) -> list[
     plan: list[PlanItem] = []
     first_by_hash: dict[str, str] = {}
     for file in files:
-        try:
-            digest = file_sha256(file.path)
-        except OSError as exc:
-            plan.append(PlanItem(file, "", skip_reason=f"PDF_UNREADABLE: cannot read the file ({exc.strerror or exc})"))
-            continue
-        if not file.supported:
-            plan.append(PlanItem(file, digest, skip_reason=f"not a PDF or image scan ({file.path.suffix or 'no extension'})"))
-            continue
-        item = PlanItem(file, digest, part=catalog.done_part_for_hash(digest, out_dir))
-        if digest in first_by_hash:
-            item.duplicate_of = first_by_hash[digest]
-        else:
-            first_by_hash[digest] = file.source_file
+        item = _plan_item(file, catalog, out_dir)
+        if item.doc_sha256 and not item.skip_reason and not item.failure:
+            if item.doc_sha256 in first_by_hash:
+                item.duplicate_of, item.part, item.reused = (
+                    first_by_hash[item.doc_sha256],
+                    None,
+                    False,
+                )
+            else:
+                first_by_hash[item.doc_sha256] = file.source_file
         plan.append(item)
     return plan
 
 
-def process_pending(plan: list[PlanItem], out_dir: Path, settings: RunSettings, engine: OcrEngine | None) -> Iterator[tuple[PlanItem, DocumentResult]]:
-    pending = [i for i in plan if not i.part and not i.duplicate_of and not i.skip_reason]
-    jobs = {id(i): DocumentJob(i.file.path, i.file.source_file, i.doc_sha256, out_dir, settings.extract, settings.max_pages, settings.strict) for i in pending}
-    progress = tqdm(total=len(pending), unit="doc", disable=settings.quiet or not pending, file=sys.stderr, dynamic_ncols=True)
+def _plan_item(file: InputFile, catalog: Catalog, out_dir: Path) -> PlanItem:
+    if file.error:
+        return PlanItem(file, "", failure=unreadable_result(file, file.error))
+    try:
+        digest = file_sha256(file.path)
+    except OSError as exc:
+        return PlanItem(
+            file,
+            "",
+            failure=unreadable_result(file, f"cannot read the file ({exc.strerror or exc})"),
+        )
+    if not file.supported:
+        return PlanItem(
+            file,
+            digest,
+            skip_reason=f"not a PDF or image scan ({file.path.suffix or 'no extension'})",
+        )
+    part = catalog.done_part_for_hash(digest, out_dir)
+    return PlanItem(file, digest, part=part, reused=part is not None)
+
+
+def unreadable_result(file: InputFile, message: str) -> DocumentResult:
+    job = DocumentJob(file.path, file.source_file, "", Path("."), ExtractSettings())
+    return failed_result(job, "PDF_UNREADABLE", message)
+
+
+def record_reused(plan: list[PlanItem], catalog: Catalog, out_dir: Path) -> None:
+    """A renamed file served by an earlier part gets its own catalog entry."""
+    known = {entry.source_file for entry in catalog.entries() if entry.part}
+    for item in plan:
+        if item.reused and item.part and item.file.source_file not in known:
+            document = load_part(out_dir, item.part)["document"]
+            catalog.mark(
+                item.file.source_file,
+                item.doc_sha256,
+                document["status"],
+                item.part,
+                document.get("seconds"),
+                document.get("error") or None,
+            )
+
+
+def process_plan(
+    plan: list[PlanItem],
+    out_dir: Path,
+    settings: RunSettings,
+    engine: OcrEngine | None,
+    catalog: Catalog,
+) -> str:
+    """Process what is pending, recording each outcome; returns the file --strict stopped at."""
+    pending = [
+        i for i in plan if not i.part and not i.duplicate_of and not i.skip_reason and not i.failure
+    ]
+    for item, outcome in process_pending(pending, out_dir, settings, engine):
+        record_outcome(item, outcome, out_dir, settings, catalog)
+        if settings.strict and item.status == "failed":
+            log.error("--strict: stopping at %s", item.file.source_file)
+            return item.file.source_file
+    return ""
+
+
+def job_for(item: PlanItem, out_dir: Path, settings: RunSettings) -> DocumentJob:
+    return DocumentJob(
+        item.file.path,
+        item.file.source_file,
+        item.doc_sha256,
+        out_dir,
+        settings.extract,
+        settings.max_pages,
+        settings.strict,
+    )
+
+
+def process_pending(
+    pending: list[PlanItem], out_dir: Path, settings: RunSettings, engine: OcrEngine | None
+) -> Iterator[tuple[PlanItem, distributed.Outcome]]:
+    """Outcomes as documents finish, with progress on stderr."""
+    progress = tqdm(
+        total=len(pending),
+        unit="doc",
+        disable=settings.quiet or not pending,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
     pages = flagged = 0
     started = time.perf_counter()
-    for item, result in _results(pending, jobs, settings, engine):
-        pages += int(result.document.get("pages") or 0)
-        flagged += int(result.document.get("pages_review") or 0)
-        rate = pages / max(1e-6, time.perf_counter() - started)
-        progress.set_postfix_str(f"{pages} pages, {rate:.2f} pages/s, {flagged} flagged")
-        progress.update(1)
-        log.info("%s: %s, %s pages, %.1f s", item.file.source_file, result.document["status"], result.document["pages"], result.document["seconds"])
-        yield item, result
-    progress.close()
+    try:
+        for item, outcome in _outcomes(pending, out_dir, settings, engine):
+            if isinstance(outcome, DocumentResult):
+                pages += int(outcome.document.get("pages") or 0)
+                flagged += int(outcome.document.get("pages_review") or 0)
+            rate = pages / max(1e-6, time.perf_counter() - started)
+            progress.set_postfix_str(f"{pages} pages, {rate:.2f} pages/s, {flagged} flagged")
+            progress.update(1)
+            yield item, outcome
+    finally:
+        progress.close()
 
 
-def _results(pending: list[PlanItem], jobs: dict[int, DocumentJob], settings: RunSettings, engine: OcrEngine | None) -> Iterator[tuple[PlanItem, DocumentResult]]:
+def _outcomes(
+    pending: list[PlanItem], out_dir: Path, settings: RunSettings, engine: OcrEngine | None
+) -> Iterator[tuple[PlanItem, distributed.Outcome]]:
+    def job_of(item: PlanItem) -> DocumentJob:
+        return job_for(item, out_dir, settings)
+
     if settings.scheduler:
-        from pipeline.distributed import results_on_cluster
+        try:
+            yield from distributed.results_on_cluster(
+                pending, job_of, settings.scheduler, settings.workers, engine
+            )
+        except distributed.SchedulerUnavailable as exc:
+            raise RunUsageError(str(exc)) from exc
+    elif engine is not None and settings.workers == 1:
+        # An engine injected by a test, in one process: no pickling, easy to debug.
+        yield from distributed.results_in_this_process(pending, job_of, engine)
+    else:
+        # Even one worker runs in a child process: a segfault there fails one document only.
+        yield from distributed.results_in_processes(pending, job_of, settings.workers, engine)
 
-        yield from results_on_cluster(pending, jobs, settings.scheduler)
+
+def record_outcome(
+    item: PlanItem,
+    outcome: distributed.Outcome,
+    out_dir: Path,
+    settings: RunSettings,
+    catalog: Catalog,
+) -> None:
+    """A result becomes a part, then a catalog entry; an exception a failure without a part."""
+    name = item.file.source_file
+    if isinstance(outcome, DocumentResult):
+        item.part = write_part(out_dir, item.doc_sha256, outcome)
+        document = outcome.document
+        item.status = str(document["status"])
+        catalog.mark(
+            name,
+            item.doc_sha256,
+            document["status"],
+            item.part,
+            document.get("seconds"),
+            document.get("error") or None,
+        )
+        log.info(
+            "%s: %s, %s pages, %.1f s",
+            name,
+            document["status"],
+            document["pages"],
+            document["seconds"],
+        )
         return
-    if settings.workers == 1 or len(pending) <= 1 or engine is not None:
-        # An injected engine (tests) lives in this process; one document needs no pool.
-        for item in pending:
-            yield item, process_document(jobs[id(item)], engine)
-        return
-    with ProcessPoolExecutor(max_workers=min(settings.workers, len(pending))) as pool:
-        futures: dict[Future[DocumentResult], PlanItem] = {}
-        queue = list(pending)
-        while queue or futures:
-            while queue and len(futures) < settings.workers * 2:
-                item = queue.pop(0)
-                futures[pool.submit(process_document, jobs[id(item)])] = item
-            done, _ = wait(futures, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield futures.pop(future), future.result()
+    item.failure, item.status = (
+        exception_to_result(job_for(item, out_dir, settings), outcome),
+        "failed",
+    )
+    error = item.failure.document["error"]
+    catalog.mark(name, item.doc_sha256, "failed", None, None, error)
+    log.error(
+        "%s: failed: %s\n%s", name, error, "".join(traceback.format_exception(outcome)).rstrip()
+    )
+
+
+def exception_to_result(job: DocumentJob, error: BaseException) -> DocumentResult:
+    reason = getattr(error, "reason", INTERNAL_ERROR)
+    message = (
+        str(error)
+        if isinstance(error, distributed.WorkerCrashed)
+        else f"{type(error).__name__}: {error}"
+    )
+    return failed_result(job, reason, message)
 
 
 def write_part(out_dir: Path, doc_sha256: str, result: DocumentResult) -> str:
+    """Keyed by the bytes: a renamed or copied file is served by the same part."""
     relative = f"parts/{doc_sha256}.json"
-    export.write_atomic(out_dir / relative, json.dumps(result.to_json(), ensure_ascii=False, sort_keys=True))
+    export.write_atomic(
+        out_dir / relative, json.dumps(result.to_json(), ensure_ascii=False, sort_keys=True)
+    )
     return relative
 
 
 def load_part(out_dir: Path, relative: str) -> dict[str, Any]:
-    return json.loads((out_dir / relative).read_text(encoding="utf-8"))
+    return json.loads((out_dir / relative).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
-def _renamed(records: list[dict[str, Any]], source_file: str) -> list[dict[str, Any]]:
-    """A part made for the same bytes under another name serves this file too."""
-    return [{**r, "source_file": source_file} for r in records]
+OUTPUT_TABLES = (
+    ("indicators.csv", "indicators", export.INDICATOR_COLUMNS, export.ROW_ORDER),
+    ("budget.csv", "budget", export.BUDGET_COLUMNS, export.ROW_ORDER),
+    ("documents.csv", "documents", export.DOCUMENT_COLUMNS, ("source_file",)),
+    ("pages.csv", "pages", export.PAGE_COLUMNS, ("source_file", "page")),
+    ("review/review.csv", "review", export.REVIEW_COLUMNS, ("source_file", "page", "reason")),
+)
 
 
 def assemble(plan: list[PlanItem], out_dir: Path, summary: RunSummary) -> None:
     """Build every output file from the parts, in source_file / page / table / row order."""
-    tables: dict[str, list[dict[str, Any]]] = {"documents": [], "pages": [], "indicators": [], "budget": [], "review": []}
-    for item in plan:
-        _assemble_item(item, out_dir, tables, summary)
-    export.write_csv(out_dir / "indicators.csv", export.sort_records(tables["indicators"]), export.INDICATOR_COLUMNS)
-    export.write_csv(out_dir / "budget.csv", export.sort_records(tables["budget"]), export.BUDGET_COLUMNS)
-    export.write_csv(out_dir / "documents.csv", sorted(tables["documents"], key=lambda r: r["source_file"]), export.DOCUMENT_COLUMNS)
-    export.write_csv(out_dir / "pages.csv", export.sort_records(tables["pages"], ("source_file", "page")), export.PAGE_COLUMNS)
-    review = export.sort_records(tables["review"], ("source_file", "page"))
-    export.write_csv(out_dir / "review" / "review.csv", review, export.REVIEW_COLUMNS)
-    summary.reasons = dict(sorted(Counter(r["reason"] for r in review).items()))
+    tables: dict[str, list[dict[str, Any]]] = {key: [] for _, key, _, _ in OUTPUT_TABLES}
+    status_of: dict[str, str] = {}
+    # Originals before their duplicates, which repeat the original's status.
+    for item in sorted(plan, key=lambda i: bool(i.duplicate_of)):
+        status_of[item.file.source_file] = _assemble_item(item, out_dir, tables, summary, status_of)
+    for name, key, columns, order in OUTPUT_TABLES:
+        export.write_csv(out_dir / name, export.sort_records(tables[key], order), columns)
+    summary.reasons = dict(sorted(Counter(r["reason"] for r in tables["review"]).items()))
     from pipeline.reconcile import reconcile_out_dir
     from pipeline.review import build_review_html
 
@@ -227,29 +426,79 @@ def assemble(plan: list[PlanItem], out_dir: Path, summary: RunSummary) -> None:
     reconcile_out_dir(out_dir)
 
 
-def _assemble_item(item: PlanItem, out_dir: Path, tables: dict[str, list[dict[str, Any]]], summary: RunSummary) -> None:
-    name = item.file.source_file
-    summary.documents += 1
+def _assemble_item(
+    item: PlanItem,
+    out_dir: Path,
+    tables: dict[str, list[dict[str, Any]]],
+    summary: RunSummary,
+    status_of: dict[str, str],
+) -> str:
+    """Add one input's records; returns its documents.csv status."""
+    name, summary.documents = item.file.source_file, summary.documents + 1
+    listed = {"source_file": name, "doc_sha256": item.doc_sha256, "pages": 0}
     if item.skip_reason:
-        tables["documents"].append({"source_file": name, "doc_sha256": item.doc_sha256, "status": "skipped", "error": item.skip_reason, "pages": 0})
-        return
+        tables["documents"].append({**listed, "status": "skipped", "error": item.skip_reason})
+        return "skipped"
     if item.duplicate_of:
-        tables["documents"].append({"source_file": name, "doc_sha256": item.doc_sha256, "status": "ok", "pages": 0, "indicators": 0, "budget_rows": 0, "duplicate_of": item.duplicate_of})
-        return
-    if not item.part:
-        tables["documents"].append({"source_file": name, "doc_sha256": item.doc_sha256, "status": "failed", "error": "not processed (run interrupted)"})
-        summary.failed_files += 1
-        return
-    part = load_part(out_dir, item.part)
+        status = status_of.get(item.duplicate_of, "ok")
+        duplicate = {
+            "status": status,
+            "indicators": 0,
+            "budget_rows": 0,
+            "duplicate_of": item.duplicate_of,
+        }
+        tables["documents"].append({**listed, **duplicate})
+        return status
+    if item.failure is None and not item.part:
+        stop = f": --strict stopped the run at {summary.stopped_at}" if summary.stopped_at else ""
+        tables["documents"].append({**listed, "status": "skipped", "error": f"not processed{stop}"})
+        return "skipped"
+    part = item.failure.to_json() if item.failure else load_part(out_dir, item.part or "")
     document = {**part["document"], "source_file": name}
     tables["documents"].append(document)
-    for key in ("pages", "indicators", "budget", "review"):
+    for key in ("pages", "indicators", "budget"):
         tables[key].extend(_renamed(part[key], name))
+    tables["review"].extend(_renamed_review(part["review"], name, out_dir))
     summary.pages += int(document.get("pages") or 0)
     summary.flagged_pages += int(document.get("pages_review") or 0)
     summary.indicator_rows += len(part["indicators"])
     summary.budget_rows += len(part["budget"])
     summary.failed_files += document.get("status") == "failed"
+    return str(document.get("status", ""))
+
+
+def _renamed(records: list[dict[str, Any]], source_file: str) -> list[dict[str, Any]]:
+    """A part made for the same bytes under another name serves this file too."""
+    return [{**r, "source_file": source_file} for r in records]
+
+
+def _renamed_review(
+    records: list[dict[str, Any]], source_file: str, out_dir: Path
+) -> list[dict[str, Any]]:
+    """Review rows under this file's name, each picture at the path this name gives it, so
+    review.csv does not depend on which name the bytes were first read under."""
+    from pipeline.review import review_image_relpath
+
+    renamed = []
+    for record in records:
+        image = record.get("image") or ""
+        if image and record.get("source_file") != source_file:
+            image = _copied_picture(
+                out_dir / "review", image, review_image_relpath(source_file, int(record["page"]))
+            )
+        renamed.append({**record, "source_file": source_file, "image": image})
+    return renamed
+
+
+def _copied_picture(review_dir: Path, old: str, new: str) -> str:
+    target = review_dir / new
+    if not target.is_file():
+        if not (review_dir / old).is_file():
+            return ""
+        temporary = target.with_name(f".{target.name}.copy.tmp")
+        shutil.copyfile(review_dir / old, temporary)
+        os.replace(temporary, target)
+    return new
 
 
 def write_run_json(out_dir: Path, settings: RunSettings, summary: RunSummary) -> None:
@@ -282,6 +531,3 @@ def _configure_log(out_dir: Path) -> None:
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False
-
-
-_ = replace

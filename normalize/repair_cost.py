@@ -1,0 +1,100 @@
+"""OCR edit cost: how likely tesseract reads a printed word as the observed token.
+
+The confusion classes of ocr-noise.md §5.2 (weights in lexicon/data/confusions.csv) price each
+block of edits; what no confusion explains is the *atypical* part, which author typos have too.
+"""
+
+from __future__ import annotations
+
+from rapidfuzz.distance import Levenshtein
+
+from lexicon.loader import Lexicon
+
+Costs = dict[tuple[str, str], float]
+DEFAULT_DELETE_COST = 0.6  # a printed letter missing from the OCR text
+DEFAULT_INSERT_COST = 0.7  # an extra letter in the OCR text
+DEFAULT_SUBSTITUTE_COST = 1.0
+DOUBLED_LETTER_COST = 0.25
+THIN_LETTER_COST = 0.5  # thin glyphs (i, l, t, j, f, r, 1, punctuation) come and go in OCR
+THIN = frozenset("iljtfr1!|.,'")
+MAX_ATYPICAL_COST = 1.0  # at most one edit that no OCR confusion explains
+
+
+def max_cost_for(length: int) -> float:
+    """Edit budget for an unknown token: longer words can carry more OCR damage."""
+    if length <= 3:
+        return 0.7
+    if length <= 5:
+        return 1.3
+    if length <= 8:
+        return 1.8
+    return 2.4
+
+
+def confusions_to_costs(lexicon: Lexicon) -> Costs:
+    """(printed, observed) -> cost, both directions (OCR swaps glyphs either way)."""
+    costs: Costs = {}
+    for confusion in lexicon.confusions:
+        costs[(confusion.printed, confusion.observed)] = confusion.cost
+        costs.setdefault((confusion.observed, confusion.printed), confusion.cost)
+    return costs
+
+
+def indel_cost(chars: str, before: str, default: float) -> tuple[float, float]:
+    """(cost, atypical part) of letters inserted or dropped by OCR."""
+    if chars and all(c == (before or chars[0]) for c in chars):
+        return DOUBLED_LETTER_COST * len(chars), 0.0
+    thin = sum(THIN_LETTER_COST for c in chars if c in THIN)
+    other = sum(default for c in chars if c not in THIN)
+    return thin + other, other
+
+
+def block_cost(src: str, dst: str, costs: Costs, before: str) -> tuple[float, float]:
+    """(cost, atypical part) of reading printed ``src`` as ``dst`` (one block of edits).
+
+    The atypical part is what no OCR confusion explains (an 'a' inserted, an 'h' for a 'k'):
+    author typos look like that, so a clean line needs more than that to be touched.
+    """
+    if (src, dst) in costs:
+        return costs[(src, dst)], 0.0
+    if not src:
+        return indel_cost(dst, before, DEFAULT_INSERT_COST)
+    if not dst:
+        return indel_cost(src, "", DEFAULT_DELETE_COST)
+    pairs = [costs.get((a, b), DEFAULT_SUBSTITUTE_COST) for a, b in zip(src, dst, strict=False)]
+    atypical = sum(c for c in pairs if c >= DEFAULT_SUBSTITUTE_COST)
+    extra = len(src) - len(dst)
+    rest = (
+        indel_cost(src[len(dst) :], "", DEFAULT_DELETE_COST)
+        if extra > 0
+        else indel_cost(dst[len(src) :], "", DEFAULT_INSERT_COST)
+    )
+    return sum(pairs) + rest[0], atypical + rest[1]
+
+
+def edit_blocks(printed: str, observed: str) -> list[list[int]]:
+    """Adjacent Levenshtein edits merged into blocks [src_start, src_end, dst_start, dst_end]."""
+    blocks: list[list[int]] = []
+    for op in Levenshtein.opcodes(printed, observed):
+        if op.tag == "equal":
+            continue
+        if blocks and blocks[-1][1] == op.src_start and blocks[-1][3] == op.dest_start:
+            blocks[-1][1], blocks[-1][3] = op.src_end, op.dest_end
+        else:
+            blocks.append([op.src_start, op.src_end, op.dest_start, op.dest_end])
+    return blocks
+
+
+def ocr_cost_parts(printed: str, observed: str, costs: Costs) -> tuple[float, float]:
+    """(cost, atypical part) of ``printed`` coming out of tesseract as ``observed``."""
+    total = atypical = 0.0
+    for s0, s1, d0, d1 in edit_blocks(printed, observed):
+        before = printed[s0 - 1] if s0 else ""
+        cost, odd = block_cost(printed[s0:s1], observed[d0:d1], costs, before)
+        total, atypical = total + cost, atypical + odd
+    return total, atypical
+
+
+def ocr_cost(printed: str, observed: str, costs: Costs) -> float:
+    """OCR-aware edit cost of ``printed`` coming out of tesseract as ``observed``."""
+    return ocr_cost_parts(printed, observed, costs)[0]

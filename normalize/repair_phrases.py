@@ -1,0 +1,80 @@
+"""Multi-word terms repaired as phrases: rapidfuzz over token windows.
+
+The phrases are the [M] terms of the vocabulary plus every satker name the ``{SATKER}``
+templates make with the satker places ('KPU Kabupaten Pasuruan', 'Sekretariat KPU Kota
+Bontang'), so a damaged place name is repaired against the place list in its unit-name context.
+"""
+
+from __future__ import annotations
+
+from rapidfuzz import fuzz, process
+
+from lexicon.loader import Lexicon
+from normalize.repair_cost import MAX_ATYPICAL_COST, max_cost_for, ocr_cost_parts
+from normalize.repair_words import WordModel, apply_case
+from normalize.tokens import Piece
+
+SLOT = "{SATKER}"
+MIN_WORDS, MAX_WORDS = 2, 6  # the longest satker name has 7 words
+MIN_RATIO = 88  # window vs phrase similarity (rapidfuzz ratio, 0-100)
+PHRASE_EXTRA_COST = 0.6  # a phrase context allows a little more damage than a lone word
+
+
+def satker_names(lexicon: Lexicon) -> list[str]:
+    """Every template filled with every place ('KIP {SATKER}' x 'Kota Serang')."""
+    return [
+        template.replace(SLOT, place)
+        for template in lexicon.satker_templates
+        for place in lexicon.satker_places
+    ]
+
+
+def lexicon_phrases(lexicon: Lexicon) -> list[str]:
+    """[M] terms without a slot, then the satker names, without repeats."""
+    terms = [p for p in lexicon.phrases if "{" not in p]
+    return list(dict.fromkeys(terms))  # TEMP
+
+
+class PhraseIndex:
+    """Phrases by word count; a window within a few OCR slips of one is repaired to it."""
+
+    def __init__(self, lexicon: Lexicon, model: WordModel) -> None:
+        self.model = model
+        self.by_length: dict[int, list[str]] = {}
+        for phrase in lexicon_phrases(lexicon):
+            if MIN_WORDS <= len(phrase.split()) <= MAX_WORDS:
+                self.by_length.setdefault(len(phrase.split()), []).append(phrase)
+        self.lowered = {n: [p.lower() for p in ps] for n, ps in self.by_length.items()}
+        self.known_windows = {n: frozenset(ps) for n, ps in self.lowered.items()}
+
+    def repair(self, pieces: list[Piece]) -> None:
+        """Replace the unknown words of windows that nearly spell a phrase, longest first."""
+        words = [i for i, p in enumerate(pieces) if p.text.isalpha()]
+        texts = [p.text.lower() for p in pieces]  # windows compare the text before this pass
+        for n in sorted(self.by_length, reverse=True):
+            for k in range(len(words) - n + 1):
+                span = words[k : k + n]
+                if span[-1] - span[0] == n - 1:
+                    self._repair_window(pieces, span, " ".join(texts[i] for i in span), n)
+
+    def _repair_window(self, pieces: list[Piece], span: list[int], window: str, n: int) -> None:
+        if window in self.known_windows[n]:
+            return
+        if all(self.model.is_known(pieces[i].text) for i in span):
+            return  # only unknown words change: no phrase can change this window
+        hit = process.extractOne(window, self.lowered[n], scorer=fuzz.ratio, score_cutoff=MIN_RATIO)
+        if hit:
+            self._apply(pieces, span, self.by_length[n][hit[2]].split(), hit[1])
+
+    def _apply(self, pieces: list[Piece], span: list[int], target: list[str], score: float) -> None:
+        for i, word in zip(span, target, strict=True):
+            piece = pieces[i]
+            if piece.text.lower() == word.lower() or self.model.is_known(piece.text):
+                continue
+            cost, atypical = ocr_cost_parts(word.lower(), piece.text.lower(), self.model.costs)
+            if cost > max_cost_for(len(piece.text)) + PHRASE_EXTRA_COST:
+                continue
+            if atypical > MAX_ATYPICAL_COST:
+                continue
+            cased = word if word.isupper() else apply_case(piece.text, word.lower(), self.model.acronyms)
+            piece.set(cased, "phrase", score)

@@ -1,0 +1,214 @@
+"""Word candidates and their scores: the noisy-channel core of the OCR repair.
+
+For a token that is unknown (or known but rare next to a frequent look-alike) the candidates
+come from the prefix-delete index; each is scored by its prior (wordfreq zipf plus a boost for
+words of the KPU domain texts), minus the OCR edit cost of reading the candidate as the token,
+plus context (domain bigrams with the neighbours). A repair is made only when the best candidate
+is clearly better than keeping the token. Decisions are cached per token: OCR pages repeat
+their words heavily, and most tokens are known words that need no candidate search at all.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from lexicon.loader import Lexicon
+from normalize.repair_cost import (
+    MAX_ATYPICAL_COST,
+    confusions_to_costs,
+    max_cost_for,
+    ocr_cost_parts,
+)
+from normalize.repair_index import cached_candidate_index, domain_lookup, domain_words, lookup
+from normalize.tokens import Piece
+
+UNRANKED_PRIOR = 1.5  # a listed word wordfreq never saw (rare, archaic or a KBBI headword)
+DOMAIN_BOOST = 1.5  # words of the clean KPU texts are likelier in KPU documents
+CHANNEL_WEIGHT = 3.0  # one unit of edit cost weighs as much as 3 zipf steps
+CONTEXT_BONUS = 0.8  # per neighbour forming a domain bigram
+KNOWN_MARGIN = 3.0  # a known word is replaced only by a candidate this much better ...
+KNOWN_MAX_COST = 0.5  # ... that is one cheap confusion away
+KNOWN_MAX_PRIOR = 2.0  # ... and only when the known word itself is rare
+MIN_CANDIDATE_SCORE = 0.5  # an unknown token needs a candidate at least this plausible
+AMBIGUITY_GAP = 0.4  # the best candidate must beat the runner-up by this much
+ACRONYM_BONUS = 1.0  # a short all-caps token is most likely an acronym
+DOMAIN_FALLBACK_MIN_LENGTH = 7  # long unknown tokens may be compared to domain words more loosely
+DOMAIN_FALLBACK_EXTRA_COST = 1.2
+HIGH_CONFIDENCE = 95.0  # tesseract was sure: leave known words alone
+LOW_CONFIDENCE = 60.0  # tesseract was unsure: accept a smaller margin
+CACHE_SIZE = 1 << 16
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    word: str  # lower-cased
+    cost: float
+    score: float
+    atypical: float = 0.0
+
+
+class WordModel:
+    """Priors, known-word tests and the best repair of one token (all cached per token)."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self.costs = confusions_to_costs(lexicon)
+        self.acronyms = lexicon.acronyms
+        self.variants = frozenset(v for v in lexicon.variants if " " not in v)
+        self.variants_lower = frozenset(v.lower() for v in self.variants)
+        self._index = cached_candidate_index(lexicon)
+        self._domain_words = domain_words(lexicon)
+        self.prior = lru_cache(maxsize=CACHE_SIZE)(self._prior)
+        self.is_known = lru_cache(maxsize=CACHE_SIZE)(self._is_known)
+        self.candidates = lru_cache(maxsize=CACHE_SIZE)(self._candidates)
+        self.best_word = lru_cache(maxsize=CACHE_SIZE)(self._best_word)
+
+    def _prior(self, lower: str) -> float:
+        """Log-frequency prior of a lower-cased word (zipf scale, domain-boosted)."""
+        zipf = self.lexicon.general_zipf.get(lower)
+        count = self.lexicon.domain_counts.get(lower, 0)
+        base = zipf if zipf else (UNRANKED_PRIOR if zipf is not None or count else 0.0)
+        if count:
+            base = max(base, 3.0) + DOMAIN_BOOST + 0.5 * math.log10(1 + count)
+        return base
+
+    def _is_known(self, token: str) -> bool:
+        """An acronym, an author variant or a word of the lexicon."""
+        return self.is_kept(token) or self.lexicon.is_word(token.lower())
+
+    def is_kept(self, token: str) -> bool:
+        """Acronyms and author variants are never repaired."""
+        return (
+            token in self.acronyms or token in self.variants or token.lower() in self.variants_lower
+        )
+
+    def context(self, lower: str, left: str, right: str) -> float:
+        bigrams = self.lexicon.bigrams
+        return CONTEXT_BONUS * (((left, lower) in bigrams) + ((lower, right) in bigrams))
+
+    def _candidates(self, lower: str, capitals: bool) -> tuple[Candidate, ...]:
+        """Index look-up of a lower-cased token, priced with OCR costs, best first."""
+        found = lookup(self._index, lower)
+        if capitals and len(lower) <= 6:
+            found |= {a.lower() for a in self.acronyms if abs(len(a) - len(lower)) <= 1}
+        budget = max_cost_for(len(lower))
+        priced = self._price(found - {lower}, lower, budget, capitals)
+        if not priced and len(lower) >= DOMAIN_FALLBACK_MIN_LENGTH:
+            loose = domain_lookup(self._domain_words, lower)
+            priced = self._price(loose, lower, budget + DOMAIN_FALLBACK_EXTRA_COST, capitals)
+        return tuple(sorted(priced, key=lambda c: (-c.score, c.word)))
+
+    def _price(
+        self, words: Iterable[str], lower: str, budget: float, capitals: bool
+    ) -> list[Candidate]:
+        priced = []
+        for word in words:
+            cost, atypical = ocr_cost_parts(word, lower, self.costs)
+            if cost <= budget:
+                bonus = ACRONYM_BONUS if capitals and word.upper() in self.acronyms else 0.0
+                score = self.prior(word) + bonus - CHANNEL_WEIGHT * cost
+                priced.append(Candidate(word, cost, score, atypical))
+        return priced
+
+    def _best_word(
+        self, token: str, left: str, right: str, confidence: float | None, noisy_line: bool = True
+    ) -> Candidate | None:
+        """The repair for one word token, or None to keep it."""
+        lower = token.lower()
+        if self.is_kept(token):
+            return None
+        known = self.lexicon.is_word(lower) or token.upper() in self.acronyms
+        if known and ((confidence or 0) >= HIGH_CONFIDENCE or self.prior(lower) > KNOWN_MAX_PRIOR):
+            return None
+        ranked = self.ranked(token, left, right)
+        if not ranked:
+            return None
+        best, best_score = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else -math.inf
+        if best_score - runner_up < AMBIGUITY_GAP or (best.atypical and not noisy_line):
+            return None
+        if best.atypical > MAX_ATYPICAL_COST:
+            return None
+        if known and not self._beats_known(best, best_score, lower, left, right, confidence):
+            return None
+        if not known and best_score < MIN_CANDIDATE_SCORE:
+            return None
+        return Candidate(best.word, best.cost, best_score, best.atypical)
+
+    def ranked(self, token: str, left: str, right: str) -> list[tuple[Candidate, float]]:
+        """The token's candidates with their scores in this context, best first."""
+        capitals = token.isupper() and len(token) > 1
+        scored = (
+            (c, c.score + self.context(c.word, left, right))
+            for c in self.candidates(token.lower(), capitals)
+        )
+        return sorted(scored, key=lambda x: (-x[1], x[0].word))
+
+    def _beats_known(
+        self,
+        best: Candidate,
+        best_score: float,
+        lower: str,
+        left: str,
+        right: str,
+        confidence: float | None,
+    ) -> bool:
+        """A known word gives way only to a cheap look-alike clearly likelier in context."""
+        margin = KNOWN_MARGIN * (0.6 if (confidence or 100) < LOW_CONFIDENCE else 1.0)
+        own = self.prior(lower) + self.context(lower, left, right)
+        return best.cost <= KNOWN_MAX_COST and best_score - own >= margin
+
+
+def apply_case(original: str, word: str, acronyms: frozenset[str]) -> str:
+    """Give the repaired lower-case ``word`` the casing of the token it replaces."""
+    if word.upper() in acronyms and (original.isupper() or len(word) <= 3):
+        return word.upper()
+    letters = [c for c in original if c.isalpha()]
+    if len(letters) > 1 and all(c.isupper() for c in letters):
+        return word.upper()
+    if len(original) > 1 and original[0].isupper() and original[0].lower() == original[1]:
+        return word  # "Kkinerjanya": a doubled initial in capitals is noise, not a capital
+    if original[:1].isupper() or (original[:1] == "l" and word[:1] == "i"):
+        return word[:1].upper() + word[1:]  # 'lkhtisar': a capital I read as l
+    return word
+
+
+def is_mixed_case_noise(token: str) -> bool:
+    """'BelaKang', 'ReNCANA', 'FUNGSi': capitals inside a word that is not an acronym."""
+    inner = token[1:]
+    return len(token) >= 4 and any(c.isupper() for c in inner) and any(c.islower() for c in inner)
+
+
+WORDLIKE = re.compile(r"^[A-Za-z][A-Za-z!|1@#<{]*[A-Za-z]$|^[A-Za-z]{2,}$")
+
+
+def is_wordlike(piece: Piece) -> bool:
+    """A token the word rules may touch: letters (with OCR glyph noise), not part of a code."""
+    return len(piece.text) >= 2 and not piece.code and WORDLIKE.match(piece.text) is not None
+
+
+def repair_words(pieces: list[Piece], model: WordModel) -> None:
+    """Word-level repair, left to right (the left neighbour is already repaired)."""
+    words = [p for p in pieces if p.text != "|"]
+    unknown = sum(1 for p in words if is_wordlike(p) and not model.is_known(p.text))
+    for i, piece in enumerate(words):
+        if not is_wordlike(piece):
+            continue
+        left = words[i - 1].text.lower() if i else ""
+        right = words[i + 1].text.lower() if i + 1 < len(words) else ""
+        repair_word(piece, model, left, right, unknown >= 2)
+
+
+def repair_word(piece: Piece, model: WordModel, left: str, right: str, noisy_line: bool) -> None:
+    """The lexicon repair of one token, else its case noise fixed ('BelaKang' -> 'Belakang')."""
+    token = piece.text
+    best = model.best_word(token, left, right, piece.confidence, noisy_line)
+    if best is not None:
+        piece.set(apply_case(token, best.word, model.acronyms), "lexicon", best.score)
+    elif is_mixed_case_noise(token) and model.lexicon.is_word(token.lower()):
+        cased = apply_case(token[0] + token[1:].lower(), token.lower(), model.acronyms)
+        piece.set(cased, "case", 1.0)

@@ -1,0 +1,211 @@
+"""spaCy's rule-based Indonesian tokenizer, without importing spaCy.
+
+Importing spaCy and building ``Tokenizer(spacy.lang.id ...)`` costs 1.5 s per process, more than
+repairing a whole document. This module runs the same algorithm (spacy/tokenizer.pyx 3.8:
+whitespace chunks, then prefixes / suffixes / special cases, then infixes, then the special-case
+matcher) over the same patterns, which ``kinerja lexicon build`` writes to
+``lexicon/data/tokenizer.json``. tests/test_repair.py checks it against spaCy on the seed texts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from lexicon.loader import DATA_DIR
+
+Token = tuple[str, int, str]  # text, offset in the line, trailing whitespace
+MAX_SPECIAL_TOKENS = 8  # the longest special case spans a few tokens only
+
+
+@dataclass(frozen=True, slots=True)
+class TokenizerRules:
+    """Compiled affix patterns and special cases (chunk -> its token texts)."""
+
+    prefix: Callable[[str], re.Match[str] | None]
+    suffix: Callable[[str], re.Match[str] | None]
+    infix: Callable[[str], list[re.Match[str]]]
+    url: Callable[[str], re.Match[str] | None]
+    specials: dict[str, tuple[str, ...]]
+    matched: dict[tuple[str, ...], str]  # affix-split token texts -> the special chunk
+    matched_first: set[str]  # the first token text of each matched special
+
+
+def json_to_rules(text: str) -> TokenizerRules:
+    """tokenizer.json -> compiled rules."""
+    data = json.loads(text)
+    specials = {chunk: tuple(orths) for chunk, orths in data["rules"].items()}
+    rules = TokenizerRules(
+        prefix=re.compile(data["prefix"]).search,
+        suffix=re.compile(data["suffix"]).search,
+        infix=lambda s, pattern=re.compile(data["infix"]): list(pattern.finditer(s)),
+        url=re.compile(data["url"]).match,
+        specials=specials,
+        matched={},
+        matched_first=set(),
+    )
+    rules.matched.update(_matcher_entries(rules))
+    rules.matched_first.update(texts[0] for texts in rules.matched)
+    return rules
+
+
+def _matcher_entries(rules: TokenizerRules) -> dict[tuple[str, ...], str]:
+    """Special cases spaCy adds to its phrase matcher: those with an affix or a space."""
+    entries = {}
+    for chunk in sorted(rules.specials):
+        if rules.prefix(chunk) or rules.infix(chunk) or rules.suffix(chunk) or " " in chunk:
+            entries[tuple(chunk_to_texts(chunk, rules, False))] = chunk
+    return entries
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> TokenizerRules:
+    """The rules of the package lexicon."""
+    return json_to_rules((DATA_DIR / "tokenizer.json").read_text(encoding="utf-8"))
+
+
+def _affix_length(match: re.Match[str] | None) -> int:
+    return match.end() - match.start() if match is not None else 0
+
+
+def split_affixes(
+    chunk: str, rules: TokenizerRules, specials: bool
+) -> tuple[list[str], str, list[str]]:
+    """(prefixes, core, suffixes) of a whitespace chunk (spaCy's ``_split_affixes``)."""
+    prefixes: list[str] = []
+    suffixes: list[str] = []
+    last_size = 0
+    known = rules.specials if specials else {}
+    while chunk and len(chunk) != last_size:
+        if chunk in known:
+            break
+        last_size = len(chunk)
+        pre = _affix_length(rules.prefix(chunk))
+        if pre and chunk[pre:] in known:
+            prefixes.append(chunk[:pre])
+            return prefixes, chunk[pre:], suffixes
+        suf = _affix_length(rules.suffix(chunk[pre:]))
+        if suf and chunk[:-suf] and chunk[:-suf] in known:
+            suffixes.append(chunk[-suf:])
+            return prefixes, chunk[:-suf], suffixes
+        if pre and suf and pre + suf <= len(chunk):
+            prefixes.append(chunk[:pre])
+            suffixes.append(chunk[-suf:])
+            chunk = chunk[pre:-suf]
+        elif pre:
+            prefixes.append(chunk[:pre])
+            chunk = chunk[pre:]
+        elif suf:
+            suffixes.append(chunk[-suf:])
+            chunk = chunk[:-suf]
+    return prefixes, chunk, suffixes
+
+
+def split_infixes(core: str, rules: TokenizerRules) -> list[str]:
+    """The core of a chunk split at its infixes (hyphens, slashes between letters ...)."""
+    if rules.url(core):
+        return [core]
+    parts, start = [], 0
+    for match in rules.infix(core):
+        if match.start() == 0:
+            continue  # spaCy skips an infix at the very start of the core
+        if match.start() != start:
+            parts.append(core[start : match.start()])
+        if match.start() != match.end():
+            parts.append(core[match.start() : match.end()])
+        start = match.end()
+    return parts + ([core[start:]] if core[start:] else [])
+
+
+def chunk_to_texts(chunk: str, rules: TokenizerRules, specials: bool = True) -> list[str]:
+    """The token texts of one whitespace-free chunk."""
+    if specials and chunk in rules.specials:
+        return list(rules.specials[chunk])
+    prefixes, core, suffixes = split_affixes(chunk, rules, specials)
+    middle: list[str] = []
+    if core and specials and core in rules.specials:
+        middle = list(rules.specials[core])
+    elif core:
+        middle = split_infixes(core, rules)
+    return prefixes + middle + suffixes[::-1]
+
+
+@lru_cache(maxsize=65536)
+def cached_chunk(chunk: str) -> tuple[str, ...]:
+    """Token texts of a chunk of the default rules (OCR pages repeat their words heavily)."""
+    return tuple(chunk_to_texts(chunk, default_rules()))
+
+
+def tokenize(text: str, rules: TokenizerRules | None = None) -> list[Token]:
+    """Tokens (text, offset, trailing space) of a line, as spaCy's tokenizer gives them."""
+    split = cached_chunk if rules is None else (lambda c: tuple(chunk_to_texts(c, rules)))
+    tokens: list[Token] = []
+    for match in re.finditer(r"\S+|\s+", text):
+        chunk = match[0]
+        if chunk.isspace():
+            tokens.extend(_space_tokens(chunk, match.start(), tokens))
+            continue
+        offset = match.start()
+        for piece in split(chunk):
+            tokens.append((piece, offset, ""))
+            offset += len(piece)
+    return apply_matcher(tokens, rules or default_rules())
+
+
+def _space_tokens(space: str, start: int, tokens: list[Token]) -> list[Token]:
+    """A single space after a token is its trailing whitespace; other runs are tokens."""
+    if space.startswith(" ") and tokens:
+        text, offset, _ = tokens[-1]
+        tokens[-1] = (text, offset, " ")
+        space, start = space[1:], start + 1
+    return [(space, start, "")] if space else []
+
+
+def apply_matcher(tokens: list[Token], rules: TokenizerRules) -> list[Token]:
+    """Merge token runs spelling a special case with no space inside (spaCy's matcher)."""
+    spans = _matcher_spans(tokens, rules)
+    if not spans:
+        return tokens
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        end = spans.get(i)
+        if end is None:
+            out.append(tokens[i])
+            i += 1
+            continue
+        chunk = "".join(t[0] for t in tokens[i:end])
+        offset = tokens[i][1]
+        for piece in rules.specials[chunk]:
+            out.append((piece, offset, ""))
+            offset += len(piece)
+        out[-1] = (out[-1][0], out[-1][1], tokens[end - 1][2])
+        i = end
+    return out
+
+
+def _matcher_spans(tokens: list[Token], rules: TokenizerRules) -> dict[int, int]:
+    """start -> end of special-case runs, longest first, without overlaps, spaces excluded."""
+    texts = [t[0] for t in tokens]
+    starts = [i for i, text in enumerate(texts) if text in rules.matched_first]
+    found = [
+        (start, start + n)
+        for start in starts
+        for n in range(1, min(MAX_SPECIAL_TOKENS, len(texts) - start) + 1)
+        if tuple(texts[start : start + n]) in rules.matched
+    ]
+    found.sort(key=lambda s: (s[1] - s[0], -s[0]), reverse=True)
+    seen: set[int] = set()
+    spans = {}
+    for start, end in found:
+        if start not in seen and end - 1 not in seen and _unspaced(tokens[start:end]):
+            spans[start] = end
+        seen.update(range(start, end))
+    return spans
+
+
+def _unspaced(run: list[Token]) -> bool:
+    return all(not t[2] for t in run[:-1])

@@ -1,0 +1,210 @@
+"""Tokens of a line under repair: tokenising, noise stripping, and joining back to text.
+
+A ``Piece`` is mutable inside the repair only; what leaves it is a frozen ``RepairResult``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from normalize.models import Correction
+from normalize.tokenizer import tokenize
+
+NOISE_TOKEN = re.compile(r"^[~¦_«»¬•]+$|^\|{2,}$")
+QUOTES = {"‘": "’", "“": "”", '"': '"', "'": "'"}
+EDGE_NOISE = "|[]‘’“”\"'~¦"
+LEADER = re.compile(r"\.{3,}")
+HAS_DIGIT = re.compile(r"\d")
+GLYPH_EDGE = re.compile(r"(?<![\w(\[{])([A-Za-z]{3,})([\]|!})])(?=[\s,.;:]|$)")
+BRACKET_OPEN = re.compile(r"[{\[](?=[^\s)\]}]+\))")
+LIST_CLOSE = re.compile(r"(?:(?<=^)|(?<=\s))([a-z0-9])\}")
+COMMON_ZIPF = 3.0  # a word this frequent is a safe reading of a damaged edge
+
+
+@dataclass(frozen=True, slots=True)
+class RepairResult:
+    """Repaired text, the raw text it came from and every correction made."""
+
+    text: str
+    raw: str
+    corrections: tuple[Correction, ...] = ()
+
+
+@dataclass(slots=True)
+class Piece:
+    """A token being repaired (mutable inside the repair only)."""
+
+    text: str
+    space: str
+    start: int
+    raw: str
+    confidence: float | None = None
+    rule: str = ""
+    score: float = 0.0
+    code: bool = False  # part of a code or number ('Kpt/01/KPU/IV/2020'): never word-repaired
+
+    def set(self, text: str, rule: str, score: float) -> None:
+        """Record a repair (nothing when the text is unchanged)."""
+        if text != self.text:
+            self.text, self.rule, self.score = text, rule, score
+
+
+def text_to_pieces(text: str) -> list[Piece]:
+    """spaCy's Indonesian tokenisation of a line -> pieces with offsets."""
+    return [Piece(t, space, start, t) for t, start, space in tokenize(text)]
+
+
+def fix_glyph_edges(text: str, prior: Callable[[str], float]) -> str:
+    """Same-length glyph fixes before tokenising: 'Komis!' / 'Birokras|' -> 'Komisi',
+    '{Renstra)' -> '(Renstra)', 'b}' -> 'b)' (vertical strokes and brackets, class S/P)."""
+
+    def edge(match: re.Match[str]) -> str:
+        word, mark = match[1], match[2]
+        if mark == ")" and "(" in text[: match.start()]:
+            return match[0]
+        for letter in ("i", "l"):
+            if prior((word + letter).lower()) >= COMMON_ZIPF:
+                return word + letter
+        return match[0]
+
+    text = GLYPH_EDGE.sub(edge, text)
+    text = BRACKET_OPEN.sub("(", text)
+    return LIST_CLOSE.sub(lambda m: m[1] + ")", text)
+
+
+def mark_codes(pieces: list[Piece], text: str) -> None:
+    """Flag tokens inside whitespace words holding digits ('Kpt/G1/KPUIV2020', '197/PR.01')."""
+    if not HAS_DIGIT.search(text):
+        return
+    spans = [m.span() for m in re.finditer(r"\S+", text) if HAS_DIGIT.search(m[0])]
+    for piece in pieces:
+        piece.code = any(s <= piece.start < e for s, e in spans)
+
+
+def attach_confidences(pieces: list[Piece], text: str, confidences: Sequence[float] | None) -> None:
+    """Give each token the tesseract confidence of the whitespace word it lies in."""
+    if not confidences:
+        return
+    spans = [m.span() for m in re.finditer(r"\S+", text)]
+    for piece in pieces:
+        for k, (s, e) in enumerate(spans):
+            if s <= piece.start < e and k < len(confidences):
+                piece.confidence = float(confidences[k])
+                break
+
+
+def fix_outline_marker(pieces: list[Piece]) -> None:
+    """'A, Latar Belakang' -> 'A. Latar Belakang': a comma read for an outline period."""
+    if len(pieces) < 3 or pieces[0].space or pieces[1].text != ",":
+        return
+    if re.fullmatch(r"[A-Z]", pieces[0].text) and pieces[2].text[:1].isupper():
+        pieces[1].text, pieces[1].rule = ".", "noise"
+
+
+def strip_noise(pieces: list[Piece]) -> list[Piece]:
+    """Drop table rulings, stray quotes and dot-leader garbage."""
+    pieces = strip_leader_garbage(pieces)
+    kept: list[Piece] = []
+    for i, piece in enumerate(pieces):
+        if NOISE_TOKEN.match(piece.text) or _unbalanced_quote(piece, pieces[i + 1 :]):
+            _drop(piece, kept)
+            continue
+        stripped = strip_edges(piece.text)
+        if stripped != piece.text:
+            piece.text, piece.rule = stripped, "noise"
+            if not stripped:
+                _drop(piece, kept)
+                continue
+        kept.append(piece)
+    return kept
+
+
+def _drop(piece: Piece, kept: list[Piece]) -> None:
+    """A dropped piece leaves its space to the piece before it."""
+    if kept:
+        kept[-1].space = kept[-1].space or piece.space
+
+
+def _unbalanced_quote(piece: Piece, rest: list[Piece]) -> bool:
+    closer = QUOTES.get(piece.text)
+    if closer is None:
+        return False
+    return not any(p.text == closer for p in rest)
+
+
+def strip_edges(token: str) -> str:
+    """Remove unbalanced quotes and rulings glued to a token ('|Penetapan', '‘Sasaran')."""
+    if len(token) <= 1:
+        return token
+    stripped = token.strip(EDGE_NOISE)
+    if "[" in token and "]" in token or "(" in stripped or ")" in stripped:
+        return token if "[" in token and "]" in token else stripped
+    return stripped if any(c.isalnum() for c in stripped) else token
+
+
+def strip_leader_garbage(pieces: list[Piece]) -> list[Piece]:
+    """A table-of-contents line: keep the dot leader, drop the letters OCR made of it."""
+    leader_at = next((i for i, p in enumerate(pieces) if LEADER.search(p.text)), None)
+    if leader_at is None:
+        return pieces
+    piece = pieces[leader_at]
+    match = LEADER.search(piece.text)
+    assert match is not None
+    piece.text, piece.space = piece.text[: match.end()], " "
+    tail = pieces[leader_at + 1 :]
+    page = tail[-1] if tail and tail[-1].text.isdigit() else None
+    garbage = [p for p in tail if p is not page]
+    if garbage and not all(re.fullmatch(r"[a-z.]{1,}", p.text) for p in garbage):
+        return pieces
+    return pieces[: leader_at + 1] + ([page] if page else [])
+
+
+def resolve_rulings(pieces: list[Piece], slash_pairs: frozenset[str]) -> list[Piece]:
+    """A column rule '|' goes, except between the halves of a domain 'X/Y' ('Kabupaten | Kota')."""
+    kept: list[Piece] = []
+    for i, piece in enumerate(pieces):
+        if piece.text != "|":
+            kept.append(piece)
+            continue
+        right = pieces[i + 1].text.lower() if i + 1 < len(pieces) else ""
+        if kept and f"{kept[-1].text.lower()}/{right}" in slash_pairs:
+            piece.text, piece.rule = "/", "noise"
+            kept.append(piece)
+        elif kept:
+            kept[-1].space = kept[-1].space or piece.space
+    return kept
+
+
+def pieces_to_result(raw: str, pieces: list[Piece], prepared: str) -> RepairResult:
+    """Join pieces back into text and list the corrections made."""
+    out = "".join(p.text + p.space for p in pieces)
+    lead = raw[: len(raw) - len(raw.lstrip())]
+    text = (lead + out.strip()) if pieces else raw.strip()
+    if text.strip() == raw.strip():
+        text = raw
+    return RepairResult(text=text, raw=raw, corrections=pieces_to_corrections(raw, pieces, prepared))
+
+
+def pieces_to_corrections(raw: str, pieces: list[Piece], prepared: str) -> tuple[Correction, ...]:
+    """A Correction for every piece a rule changed (glyph-edge fixes included)."""
+    changed = [
+        p
+        for p in pieces
+        if p.rule
+        and (p.raw != p.text or prepared[p.start : p.start + len(p.raw)] != p.raw)
+    ]
+    return tuple(
+        Correction(
+            raw[p.start : p.start + len(p.raw)] if " " not in p.raw else p.raw,
+            p.text,
+            p.start,
+            p.score,
+            RULE_NAMES.get(p.rule, p.rule),
+        )
+        for p in changed
+    )
+
+
+RULE_NAMES = {"case": "lexicon", "merge": "lexicon", "split": "lexicon"}
