@@ -8,6 +8,7 @@ manner of pdfplumber's edges -> intersections -> cells.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -24,6 +25,7 @@ MIN_LINE_LENGTH_PT = 18.0  # shorter strokes on scans are letters, not rulings
 # into a bar that survives the opening and passes for a ruling.
 BRIDGE_PT = 0.8
 GAP_PT = 12.0  # collinear ruling pieces closer than this are one broken line
+BOUNDARY_BAND_PT = 1.2  # how far from a cut the image is searched for a faded ruling
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,11 +130,20 @@ def edges_to_segments(edges: list[dict]) -> tuple[list[Segment], list[Segment]]:
     return horizontal, vertical
 
 
-def segments_to_grids(horizontal: list[Segment], vertical: list[Segment]) -> list[Grid]:
-    """Group touching rulings into tables and resolve each into a grid of (merged) cells."""
+BoundaryInk = Callable[[bool, float, float, float], float]
+
+
+def segments_to_grids(
+    horizontal: list[Segment], vertical: list[Segment], boundary_ink: BoundaryInk | None = None
+) -> list[Grid]:
+    """Group touching rulings into tables and resolve each into a grid of (merged) cells.
+
+    ``boundary_ink(horizontal, position, start, end)`` may tell, from the page image, how much
+    of a cell border is inked: faded photocopied rulings break into dashes too short to be
+    segments, yet still separate two cells."""
     grids = []
     for group_h, group_v in _connected_groups(horizontal, vertical):
-        grid = _group_to_grid(group_h, group_v)
+        grid = _group_to_grid(group_h, group_v, boundary_ink)
         if grid is not None:
             grids.append(grid)
     grids.sort(key=lambda g: (g.ys[0], g.xs[0]))
@@ -176,7 +187,7 @@ def positions_to_cuts(positions: list[float]) -> list[float]:
     return [sum(c) / len(c) for c in cuts]
 
 
-def _group_to_grid(horizontal: list[Segment], vertical: list[Segment]) -> Grid | None:
+def _group_to_grid(horizontal: list[Segment], vertical: list[Segment], boundary_ink: BoundaryInk | None) -> Grid | None:
     ys = positions_to_cuts([s.position for s in horizontal])
     xs = positions_to_cuts([s.position for s in vertical])
     # Tables drawn without outer side borders still end where their horizontal rules end.
@@ -187,7 +198,7 @@ def _group_to_grid(horizontal: list[Segment], vertical: list[Segment]) -> Grid |
         xs.append(right)
     if len(xs) < 2 or len(ys) < 2 or xs[-1] - xs[0] < MIN_TABLE_SIZE or ys[-1] - ys[0] < MIN_TABLE_SIZE:
         return None
-    cells = _slots_to_cells(xs, ys, horizontal, vertical)
+    cells = _slots_to_cells(xs, ys, horizontal, vertical, boundary_ink)
     return Grid(xs=tuple(xs), ys=tuple(ys), cells=tuple(cells))
 
 
@@ -206,7 +217,10 @@ def _coverage(segments: list[Segment], position: float, start: float, end: float
     return covered / (end - start) if end > start else 1.0
 
 
-def _slots_to_cells(xs: list[float], ys: list[float], horizontal: list[Segment], vertical: list[Segment]) -> list[GridCell]:
+def _slots_to_cells(
+    xs: list[float], ys: list[float], horizontal: list[Segment], vertical: list[Segment],
+    boundary_ink: BoundaryInk | None,
+) -> list[GridCell]:
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
     parent = list(range(n_rows * n_cols))
 
@@ -216,11 +230,17 @@ def _slots_to_cells(xs: list[float], ys: list[float], horizontal: list[Segment],
             i = parent[i]
         return i
 
+    def drawn(is_horizontal: bool, position: float, start: float, end: float) -> bool:
+        segments = horizontal if is_horizontal else vertical
+        if _coverage(segments, position, start, end) >= MIN_BOUNDARY_COVER:
+            return True
+        return boundary_ink is not None and boundary_ink(is_horizontal, position, start, end) >= MIN_BOUNDARY_COVER
+
     for r in range(n_rows):
         for c in range(n_cols):
-            if c + 1 < n_cols and _coverage(vertical, xs[c + 1], ys[r], ys[r + 1]) < MIN_BOUNDARY_COVER:
+            if c + 1 < n_cols and not drawn(False, xs[c + 1], ys[r], ys[r + 1]):
                 parent[find(r * n_cols + c)] = find(r * n_cols + c + 1)
-            if r + 1 < n_rows and _coverage(horizontal, ys[r + 1], xs[c], xs[c + 1]) < MIN_BOUNDARY_COVER:
+            if r + 1 < n_rows and not drawn(True, ys[r + 1], xs[c], xs[c + 1]):
                 parent[find(r * n_cols + c)] = find((r + 1) * n_cols + c)
     return _merged_slots_to_cells(parent, find, xs, ys)
 
@@ -247,3 +267,27 @@ def _merged_slots_to_cells(parent: list[int], find, xs: list[float], ys: list[fl
         taken |= box
         cells.append(GridCell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, BBox(xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])))
     return cells
+
+
+def mask_boundary_ink(ink: np.ndarray, points_per_pixel: float) -> BoundaryInk:
+    """A BoundaryInk reading an ink mask: the share of a border's length with ink within
+    BOUNDARY_BAND_PT of the line (text crossing a border covers far less than half of it)."""
+    band = max(1, round(BOUNDARY_BAND_PT / points_per_pixel))
+    height, width = ink.shape
+
+    def coverage(is_horizontal: bool, position: float, start: float, end: float) -> float:
+        at = int(round(position / points_per_pixel))
+        # Stay clear of the crossing rulings at both ends, which are inked anyway.
+        a = int(round(start / points_per_pixel)) + 2 * band
+        b = int(round(end / points_per_pixel)) - 2 * band
+        if b - a < 4:
+            return 0.0
+        if is_horizontal:
+            strip = ink[max(0, at - band):min(height, at + band + 1), max(0, a):min(width, b)]
+            hits = strip.max(axis=0) if strip.size else np.zeros(0)
+        else:
+            strip = ink[max(0, a):min(height, b), max(0, at - band):min(width, at + band + 1)]
+            hits = strip.max(axis=1) if strip.size else np.zeros(0)
+        return float((hits > 0).mean()) if hits.size else 0.0
+
+    return coverage

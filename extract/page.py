@@ -19,6 +19,7 @@ from extract.grid import (
     Grid,
     Segment,
     edges_to_segments,
+    mask_boundary_ink,
     mask_to_segments,
     segments_to_grids,
 )
@@ -131,7 +132,7 @@ class PageLayout:
 def page_layout(straight: rs.PageRaster) -> PageLayout:
     ink = rs.ink_mask(straight.image)
     horizontal, vertical = mask_to_segments(ink, 1 / straight.scale)
-    grids = segments_to_grids(horizontal, vertical)
+    grids = segments_to_grids(horizontal, vertical, mask_boundary_ink(rs.faint_ink_mask(straight.image), 1 / straight.scale))
     rulings = [s for s in horizontal + vertical if any(segment_in_grid(s, g) for g in grids)]
     return PageLayout(grids=grids, rulings=rulings, clean=erase_rulings(straight.image, ink, rulings, straight.scale))
 

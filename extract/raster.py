@@ -72,6 +72,11 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
     return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15)
 
 
+def faint_ink_mask(gray: np.ndarray) -> np.ndarray:
+    """A more sensitive ink mask, for checking where a faded ruling runs."""
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 6)
+
+
 def estimate_skew(gray: np.ndarray) -> float:
     """Skew in degrees (positive = counter-clockwise content) by projection-profile sharpness."""
     factor = min(1.0, SKEW_ANALYSIS_WIDTH / gray.shape[1])

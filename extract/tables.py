@@ -19,6 +19,8 @@ def grid_to_table(grid: Grid, words: Sequence[Word], page: int, page_words: Sequ
     """Assign each word to the cell holding its centre; the caption comes from the lines above."""
     buckets: dict[int, list[Word]] = {index: [] for index in range(len(grid.cells))}
     for word in words:
+        if is_ruling_remnant(word, grid) or is_speck(word):
+            continue
         index = _cell_index_for_word(grid, word)
         if index is not None:
             buckets[index].append(word)
@@ -32,6 +34,31 @@ def grid_to_table(grid: Grid, words: Sequence[Word], page: int, page_words: Sequ
     return Table(
         cells=cells, n_rows=grid.n_rows, n_cols=grid.n_cols, pages=(page,), bbox=grid.bbox,
         source=TableSource.RULED, title=caption_above(grid.bbox, page_words),
+    )
+
+
+RULING_GLYPHS = frozenset("|!l1I[](){}/\\")
+RULING_REMNANT_DISTANCE = 3.0  # points from a column border
+
+
+def is_ruling_remnant(word: Word, grid: Grid) -> bool:
+    """OCR reading a left-over piece of a vertical ruling as "|" or "l" right on a border."""
+    if word.confidence is None or len(word.text) > 2 or not set(word.text) <= RULING_GLYPHS:
+        return False
+    x, _ = word.bbox.center
+    return any(abs(x - cut) <= RULING_REMNANT_DISTANCE for cut in grid.xs)
+
+
+SPECK_GLYPHS = frozenset("—–=_~|¦‘’'`,.")
+SPECK_MAX_CONFIDENCE = 70.0
+
+
+def is_speck(word: Word) -> bool:
+    """A doubtful lone dash or tick: tesseract's reading of stamp ink, dust or a line gap."""
+    return (
+        word.confidence is not None
+        and word.confidence < SPECK_MAX_CONFIDENCE
+        and set(word.text) <= SPECK_GLYPHS
     )
 
 

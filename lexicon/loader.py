@@ -141,7 +141,9 @@ def rows_to_fields(rows: dict[str, list[dict[str, str]]]) -> dict[str, object]:
         "terms": rows_to_terms(rows["vocabulary.csv"]),
         "variants": {r["variant"]: r["canonical"] for r in variants},
         "acronyms": frozenset(r["acronym"] for r in rows["acronyms.csv"]),
-        "variant_words": frozenset(r["variant"].lower() for r in variants if " " not in r["variant"]),
+        "variant_words": frozenset(
+            r["variant"].lower() for r in variants if " " not in r["variant"]
+        ),
         "satker_places": tuple(r["text"] for r in satker if r["kind"] == "place"),
         "satker_templates": tuple(r["text"] for r in satker if r["kind"] == "template"),
         "confusions": rows_to_confusions(rows["confusions.csv"]),

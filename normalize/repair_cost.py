@@ -72,16 +72,15 @@ def block_cost(src: str, dst: str, costs: Costs, before: str) -> tuple[float, fl
     return sum(pairs) + rest[0], atypical + rest[1]
 
 
-def edit_blocks(printed: str, observed: str) -> list[list[int]]:
-    """Adjacent Levenshtein edits merged into blocks [src_start, src_end, dst_start, dst_end]."""
-    blocks: list[list[int]] = []
-    for op in Levenshtein.opcodes(printed, observed):
-        if op.tag == "equal":
+def edit_blocks(printed: str, observed: str) -> list[tuple[int, int, int, int]]:
+    """Adjacent Levenshtein edits merged into blocks (src_start, src_end, dst_start, dst_end)."""
+    blocks: list[tuple[int, int, int, int]] = []
+    for tag, s0, s1, d0, d1 in Levenshtein.opcodes(printed, observed).as_list():
+        if tag == "equal":
             continue
-        if blocks and blocks[-1][1] == op.src_start and blocks[-1][3] == op.dest_start:
-            blocks[-1][1], blocks[-1][3] = op.src_end, op.dest_end
-        else:
-            blocks.append([op.src_start, op.src_end, op.dest_start, op.dest_end])
+        if blocks and blocks[-1][1] == s0 and blocks[-1][3] == d0:
+            s0, d0 = blocks.pop()[::2]
+        blocks.append((s0, s1, d0, d1))
     return blocks
 
 
@@ -89,8 +88,11 @@ def ocr_cost_parts(printed: str, observed: str, costs: Costs) -> tuple[float, fl
     """(cost, atypical part) of ``printed`` coming out of tesseract as ``observed``."""
     total = atypical = 0.0
     for s0, s1, d0, d1 in edit_blocks(printed, observed):
-        before = printed[s0 - 1] if s0 else ""
-        cost, odd = block_cost(printed[s0:s1], observed[d0:d1], costs, before)
+        src, dst = printed[s0:s1], observed[d0:d1]
+        if (src, dst) in costs:  # the common case: one listed confusion
+            total += costs[(src, dst)]
+            continue
+        cost, odd = block_cost(src, dst, costs, printed[s0 - 1] if s0 else "")
         total, atypical = total + cost, atypical + odd
     return total, atypical
 

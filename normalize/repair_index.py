@@ -70,7 +70,5 @@ def domain_words(lexicon: Lexicon) -> tuple[str, ...]:
 
 def domain_lookup(words: tuple[str, ...], lower: str) -> set[str]:
     """Domain words loosely like a badly damaged long token ('Paorsemiase')."""
-    hits = process.extract(
-        lower, words, scorer=fuzz.ratio, score_cutoff=DOMAIN_MIN_RATIO, limit=5
-    )
+    hits = process.extract(lower, words, scorer=fuzz.ratio, score_cutoff=DOMAIN_MIN_RATIO, limit=5)
     return {hit[0] for hit in hits}

@@ -15,7 +15,7 @@ from normalize.repair_words import WordModel, apply_case
 from normalize.tokens import Piece
 
 SLOT = "{SATKER}"
-MIN_WORDS, MAX_WORDS = 2, 6  # the longest satker name has 7 words
+MIN_WORDS, MAX_WORDS = 2, 8  # the longest satker name has 7 words
 MIN_RATIO = 88  # window vs phrase similarity (rapidfuzz ratio, 0-100)
 PHRASE_EXTRA_COST = 0.6  # a phrase context allows a little more damage than a lone word
 
@@ -32,7 +32,7 @@ def satker_names(lexicon: Lexicon) -> list[str]:
 def lexicon_phrases(lexicon: Lexicon) -> list[str]:
     """[M] terms without a slot, then the satker names, without repeats."""
     terms = [p for p in lexicon.phrases if "{" not in p]
-    return list(dict.fromkeys(terms))  # TEMP
+    return list(dict.fromkeys(terms + satker_names(lexicon)))
 
 
 class PhraseIndex:
@@ -76,5 +76,9 @@ class PhraseIndex:
                 continue
             if atypical > MAX_ATYPICAL_COST:
                 continue
-            cased = word if word.isupper() else apply_case(piece.text, word.lower(), self.model.acronyms)
+            cased = (
+                word
+                if word.isupper()
+                else apply_case(piece.text, word.lower(), self.model.acronyms)
+            )
             piece.set(cased, "phrase", score)

@@ -514,6 +514,11 @@ def budget_segment_to_rows(
     return [_budget_row(table, table_index, ctx, colmap, row, repair) for row in joined]
 
 
+def collapse_letter_spacing(text: str) -> str:
+    """ "T o t a l" -> "Total": letter-spacing is typography, the dataset holds the word."""
+    return re.sub(r"\b[A-Za-z](?: [A-Za-z]){2,}\b", lambda m: m.group(0).replace(" ", ""), text)
+
+
 def _budget_row(
     table: Table,
     table_index: int,
@@ -526,7 +531,7 @@ def _budget_row(
     no_text = row.own_text(colmap.index("no"))
     if not label_raw and not _NUMBER_MARKER_RE.fullmatch(no_text + " "):
         label_raw = no_text  # "TOTAL" printed across the NO and uraian columns
-    label = " ".join(repair(label_raw, "text").split())
+    label = collapse_letter_spacing(" ".join(repair(label_raw, "text").split()))
     pagu_raw = row.text(colmap.index("pagu"))
     trailing = _TRAILING_RUPIAH_RE.search(label)
     if not pagu_raw and trailing:  # "1. Program Dukungan Manajemen Rp. 2.519.511.000,-" in one cell
@@ -591,6 +596,27 @@ def looks_like_indicator_table(table: Table, colmap: ColumnMap | None) -> bool:
     return sentences >= UNPARSED_SIGNAL_ROWS
 
 
+_AMOUNT_RE = re.compile(r"^(?:Rp\.?,?\s*)?\d{1,3}(?:[.\s]\d{3})+(?:,\d{2}|,-)?$", re.IGNORECASE)
+_ROW_NUMBER_RE = re.compile(r"^\d{1,2}[.,]?$")
+MIN_HEADERLESS_BUDGET_LINES = 2
+
+
+def headerless_budget_map(table: Table) -> ColumnMap | None:
+    """A PK budget block printed without a header row ("1. | Kegiatan ... | Rp. 1.759.811.000"):
+    the last column holds amounts, the one before it names, an optional first one numbers."""
+    if not 2 <= table.n_cols <= 3:
+        return None
+    rows = [[t.strip() for t in table.row_texts(r)] for r in range(table.n_rows)]
+    amounts = sum(1 for texts in rows if _AMOUNT_RE.match(texts[-1]) and re.search(r"[A-Za-z]{3}", texts[-2]))
+    if amounts < MIN_HEADERLESS_BUDGET_LINES or amounts < len(rows) // 2:
+        return None
+    numbered = table.n_cols == 3 and all(not t[0] or _ROW_NUMBER_RE.match(t[0]) or t[0] == t[1] for t in rows)
+    if table.n_cols == 3 and not numbered:
+        return None
+    columns = ("no", "uraian", "pagu") if table.n_cols == 3 else ("uraian", "pagu")
+    return ColumnMap(columns=columns, header_rows=0, kind="budget", printed=("",) * len(columns))
+
+
 def _numbered(rows: list, reasons: list[tuple[str, ...]]) -> tuple:
     return tuple(
         dataclasses.replace(row, row_index=i, review_reasons=r, needs_review=bool(r))
@@ -606,7 +632,7 @@ def table_to_rows(
 ) -> TableRows:
     """Indicator or budget rows of one logical table, with the table-level issues found."""
     first_rows = [table.row_texts(r) for r in range(min(MAX_HEADER_ROWS, table.n_rows))]
-    colmap = header_rows_to_column_map(first_rows)
+    colmap = header_rows_to_column_map(first_rows) or headerless_budget_map(table)
     if colmap is None or colmap.kind == "skip":
         if not looks_like_indicator_table(table, colmap):
             return TableRows(kind="skip")

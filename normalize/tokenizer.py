@@ -19,6 +19,9 @@ from lexicon.loader import DATA_DIR
 
 Token = tuple[str, int, str]  # text, offset in the line, trailing whitespace
 MAX_SPECIAL_TOKENS = 8  # the longest special case spans a few tokens only
+PLAIN_WORD = re.compile(r"[A-Za-z]{2,}[,;:]?\Z")
+PLAIN_SUFFIXES = ",;:"
+SUFFIX_WINDOW = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +42,8 @@ def json_to_rules(text: str) -> TokenizerRules:
     data = json.loads(text)
     specials = {chunk: tuple(orths) for chunk, orths in data["rules"].items()}
     rules = TokenizerRules(
-        prefix=re.compile(data["prefix"]).search,
-        suffix=re.compile(data["suffix"]).search,
+        prefix=re.compile(data["prefix"]).match,  # every alternative starts with ^
+        suffix=_tail_search(re.compile(data["suffix"])),
         infix=lambda s, pattern=re.compile(data["infix"]): list(pattern.finditer(s)),
         url=re.compile(data["url"]).match,
         specials=specials,
@@ -59,6 +62,25 @@ def _matcher_entries(rules: TokenizerRules) -> dict[tuple[str, ...], str]:
         if rules.prefix(chunk) or rules.infix(chunk) or rules.suffix(chunk) or " " in chunk:
             entries[tuple(chunk_to_texts(chunk, rules, False))] = chunk
     return entries
+
+
+def _tail_search(pattern: re.Pattern[str]) -> Callable[[str], re.Match[str] | None]:
+    """``pattern.search`` for $-anchored suffixes, trying only the last characters first.
+
+    A plain search tries every position of the chunk against 14,000 characters of alternatives;
+    suffixes are short, so a match is looked for in the tail, and the whole chunk is searched
+    only when the match might extend further left (it starts right at the tail's edge). The
+    only suffixes longer than the window are repeats ('.....'), whose tails match too.
+    """
+
+    def search(chunk: str) -> re.Match[str] | None:
+        start = len(chunk) - SUFFIX_WINDOW
+        if start <= 0:
+            return pattern.search(chunk)
+        match = pattern.search(chunk, start)
+        return pattern.search(chunk) if match is not None and match.start() == start else match
+
+    return search
 
 
 @lru_cache(maxsize=1)
@@ -124,6 +146,10 @@ def chunk_to_texts(chunk: str, rules: TokenizerRules, specials: bool = True) -> 
     """The token texts of one whitespace-free chunk."""
     if specials and chunk in rules.specials:
         return list(rules.specials[chunk])
+    if PLAIN_WORD.match(chunk):
+        # No affix or infix pattern matches inside ASCII letters, and the suffix search is slow
+        # (it tries every position); checked against spaCy over the seed texts in the tests.
+        return [chunk[:-1], chunk[-1]] if chunk[-1] in PLAIN_SUFFIXES else [chunk]
     prefixes, core, suffixes = split_affixes(chunk, rules, specials)
     middle: list[str] = []
     if core and specials and core in rules.specials:

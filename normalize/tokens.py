@@ -184,7 +184,9 @@ def pieces_to_result(raw: str, pieces: list[Piece], prepared: str) -> RepairResu
     text = (lead + out.strip()) if pieces else raw.strip()
     if text.strip() == raw.strip():
         text = raw
-    return RepairResult(text=text, raw=raw, corrections=pieces_to_corrections(raw, pieces, prepared))
+    return RepairResult(
+        text=text, raw=raw, corrections=pieces_to_corrections(raw, pieces, prepared)
+    )
 
 
 def pieces_to_corrections(raw: str, pieces: list[Piece], prepared: str) -> tuple[Correction, ...]:
@@ -192,8 +194,7 @@ def pieces_to_corrections(raw: str, pieces: list[Piece], prepared: str) -> tuple
     changed = [
         p
         for p in pieces
-        if p.rule
-        and (p.raw != p.text or prepared[p.start : p.start + len(p.raw)] != p.raw)
+        if p.rule and (p.raw != p.text or prepared[p.start : p.start + len(p.raw)] != p.raw)
     ]
     return tuple(
         Correction(

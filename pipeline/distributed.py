@@ -80,7 +80,7 @@ def _pool_pass(
                 running[_submit(pool, job_of(item), engine)] = item
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             suspects = []
-            for future in done:
+            for future in [f for f in running if f in done]:  # in the order they were submitted
                 item = running.pop(future)
                 if isinstance(future.exception(), BrokenProcessPool):
                     suspects.append(item)

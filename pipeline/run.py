@@ -193,7 +193,7 @@ def exclusive_lock(out_dir: Path) -> Iterator[None]:
 
 def remove_stale_temporaries(out_dir: Path) -> None:
     """Half-written files of a killed run (write_atomic's .NAME.*.tmp): never read, only tidied."""
-    for folder in (out_dir, out_dir / "parts", out_dir / "review"):
+    for folder in (out_dir, out_dir / "parts", out_dir / "review", out_dir / "review" / "pages"):
         for path in folder.glob(".*.tmp"):
             path.unlink(missing_ok=True)
 

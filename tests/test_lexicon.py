@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from lexicon.build import build_lexicon, noise_md_to_variants, vocabulary_md_to_terms
+from lexicon.cache import CACHE_ENV, cache_dir, load_or_build
 from lexicon.loader import DATA_DIR, LexiconError, load_lexicon, load_lexicon_from
 
 SHARED = Path("/work/shared")
@@ -79,3 +80,27 @@ def test_bad_confusion_cost_is_rejected(tmp_path: Path) -> None:
     (copy / "confusions.csv").write_text("class,printed,observed,cost\nS,t,l,9\n", encoding="utf-8")
     with pytest.raises(LexiconError):
         load_lexicon_from(copy)
+
+
+def test_cached_lexicon_equals_parsed_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    first = load_lexicon_from(DATA_DIR)  # parses and stores
+    assert list((tmp_path / "cache").glob("lexicon-*.pickle"))
+    second = load_lexicon_from(DATA_DIR)  # reads the cache
+    assert dict(second.general_zipf) == dict(first.general_zipf)
+    assert second.confusions == first.confusions and second.terms == first.terms
+    assert second.sha256 == first.sha256
+
+
+def test_corrupt_cache_entry_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    assert load_or_build("thing", "ab" * 32, lambda: [1, 2]) == [1, 2]
+    (entry,) = tmp_path.glob("thing-*.pickle")
+    entry.write_bytes(b"not a pickle")
+    assert load_or_build("thing", "ab" * 32, lambda: [3]) == [3]
+
+
+def test_cache_can_be_disabled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_ENV, "")
+    assert cache_dir() is None
+    assert load_or_build("thing", "cd" * 32, lambda: "built") == "built"

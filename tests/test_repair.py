@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +19,8 @@ from normalize.repair import (
     repair_jsonl,
     repair_lines,
 )
+from normalize.repair_phrases import satker_names
+from normalize.tokenizer import tokenize
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +52,9 @@ def fix(text: str, column: str = "text") -> str:
         ("Terwujudnya | dukungan", "Terwujudnya dukungan"),  # P: a column rule removed
         ("Rencana Strategis KPLU Tahun", "Rencana Strategis KPU Tahun"),  # A: acronym
         ("Organisasi KFU Kabupaten", "Organisasi KPU Kabupaten"),  # A: P read as F
+        ("pelaksanaan kcgiatan", "pelaksanaan kegiatan"),  # R: e read as c
+        ("pclaksanaan tugas", "pelaksanaan tugas"),  # R: e read as c, first syllable
+        ("sesuai dengan kotentuan", "sesuai dengan ketentuan"),  # R: e read as o
     ],
 )
 def test_confusion_classes(noisy: str, clean: str) -> None:
@@ -89,6 +96,68 @@ def test_ocr_cost_prefers_confusions(repairer: Repairer) -> None:
 )
 def test_percent_value_rules(repairer: Repairer, cell: str, row: list[str], clean: str) -> None:
     assert repairer.repair_text(cell, "percent", row_values=row).text == clean
+
+
+@pytest.mark.parametrize(("cell", "clean"), [("1o0%", "100%"), ("9S%", "95%"), ("l00%", "100%")])
+def test_digit_lookalikes_in_percent_cells(repairer: Repairer, cell: str, clean: str) -> None:
+    assert repairer.repair_text(cell, "percent").text == clean  # N: letters read for digits
+
+
+@pytest.mark.parametrize(
+    ("noisy", "clean"),
+    [
+        ("Sekrefanal KPU Kabupaten Pasuruan", "Sekretariat KPU Kabupaten Pasuruan"),
+        ("KPU Kabupaten Pesurvan", "KPU Kabupaten Pasuruan"),
+        ("KIP Kota Serarg", "KIP Kota Serang"),
+    ],
+)
+def test_satker_names_repaired_from_templates(noisy: str, clean: str) -> None:
+    assert fix(noisy) == clean
+
+
+def test_satker_templates_filled_with_places() -> None:
+    names = satker_names(load_lexicon())
+    assert "Sekretariat Komisi Pemilihan Umum Provinsi Jawa Timur" in names
+    assert not any("{" in name for name in names)
+
+
+SEED_DIR = Path("/work/shared/seeds")
+
+
+@pytest.mark.skipif(not SEED_DIR.is_dir(), reason="no shared seeds")
+def test_tokenizer_matches_spacy_on_seed_texts() -> None:
+    spacy_tokenizer = spacy_indonesian_tokenizer()
+    lines = [line for p in sorted(SEED_DIR.glob("*.txt")) for line in p.read_text().splitlines()]
+    lines += ["a.  b", "  x", "x   ", "(a.)", "dll.", "x:) y", "Kpt/01/KPU/IV/2020", "°C."]
+    for line in lines:
+        expected = [(t.text, t.idx, t.whitespace_) for t in spacy_tokenizer(line)]
+        assert tokenize(line) == expected, line
+
+
+def spacy_indonesian_tokenizer() -> Any:
+    spacy_id = pytest.importorskip("spacy.lang.id")
+    from spacy.tokenizer import Tokenizer
+    from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+
+    defaults = spacy_id.Indonesian.Defaults
+    return Tokenizer(
+        spacy_id.Indonesian().vocab,
+        rules={k: v for k, v in defaults.tokenizer_exceptions.items() if "-" not in k},
+        prefix_search=compile_prefix_regex(defaults.prefixes).search,
+        suffix_search=compile_suffix_regex(defaults.suffixes).search,
+        infix_finditer=compile_infix_regex(defaults.infixes).finditer,
+        token_match=defaults.token_match,
+        url_match=defaults.url_match,
+    )
+
+
+def test_repeated_tokens_hit_the_cache(repairer: Repairer) -> None:
+    repairer.repair_text("Laporan Kinera Kinera")
+    before = repairer.words.candidates.cache_info().hits
+    repairer.repair_text("Laporan Kinera")
+    assert repairer.words.candidates.cache_info().hits > before or (
+        repairer.words.best_word.cache_info().hits > 0
+    )
 
 
 def test_garbled_percent_readings() -> None:

@@ -6,6 +6,8 @@ the page of each row is learnt from the rendering (see born.PageLog).
 
 from __future__ import annotations
 
+import re
+
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,6 +170,11 @@ def empty_values() -> dict[str, str]:
     return {"target": "", "realisasi": "", "capaian": "", "tahun_target": ""}
 
 
+def collapse_letter_spacing(text: str) -> str:
+    """ "T o t a l" -> "Total": letter-spacing is typography, the dataset holds the word."""
+    return re.sub(r"\b[A-Za-z](?: [A-Za-z]){2,}\b", lambda m: m.group(0).replace(" ", ""), text)
+
+
 def budget_truth(table: dict[str, Any], table_index: int) -> list[TruthRow]:
     """Truth rows of one budget table, values as printed."""
     return [
@@ -176,7 +183,7 @@ def budget_truth(table: dict[str, Any], table_index: int) -> list[TruthRow]:
             {
                 "level": row["level"],
                 "kode": row.get("kode", ""),
-                "uraian": row["uraian"],
+                "uraian": collapse_letter_spacing(row["uraian"]),
                 "pagu": row["pagu"],
                 "realisasi": row.get("realisasi", ""),
                 "persen": row.get("persen", ""),
