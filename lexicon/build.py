@@ -203,7 +203,7 @@ def spacy_tokenizer_rules() -> str:
         "prefix": compile_prefix_regex(defaults.prefixes).pattern,
         "suffix": compile_suffix_regex(defaults.suffixes).pattern,
         "infix": compile_infix_regex(defaults.infixes).pattern,
-        "url": defaults.url_match.__self__.pattern,
+        "url": defaults.url_match.__self__.pattern,  # type: ignore[union-attr]
         "rules": rules,
     }
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=0) + "\n"

@@ -79,8 +79,8 @@ def edit_blocks(printed: str, observed: str) -> list[tuple[int, int, int, int]]:
         if tag == "equal":
             continue
         if blocks and blocks[-1][1] == s0 and blocks[-1][3] == d0:
-            s0, d0 = blocks.pop()[::2]
-        blocks.append((s0, s1, d0, d1))
+            s0, _, d0, _ = blocks.pop()
+        blocks.append((int(s0), int(s1), int(d0), int(d1)))
     return blocks
 
 

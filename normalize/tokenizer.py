@@ -44,7 +44,7 @@ def json_to_rules(text: str) -> TokenizerRules:
     rules = TokenizerRules(
         prefix=re.compile(data["prefix"]).match,  # every alternative starts with ^
         suffix=_tail_search(re.compile(data["suffix"])),
-        infix=lambda s, pattern=re.compile(data["infix"]): list(pattern.finditer(s)),
+        infix=_all_matches(re.compile(data["infix"])),
         url=re.compile(data["url"]).match,
         specials=specials,
         matched={},
@@ -62,6 +62,10 @@ def _matcher_entries(rules: TokenizerRules) -> dict[tuple[str, ...], str]:
         if rules.prefix(chunk) or rules.infix(chunk) or rules.suffix(chunk) or " " in chunk:
             entries[tuple(chunk_to_texts(chunk, rules, False))] = chunk
     return entries
+
+
+def _all_matches(pattern: re.Pattern[str]) -> Callable[[str], list[re.Match[str]]]:
+    return lambda text: list(pattern.finditer(text))
 
 
 def _tail_search(pattern: re.Pattern[str]) -> Callable[[str], re.Match[str] | None]:

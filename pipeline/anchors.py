@@ -73,6 +73,7 @@ class AnchorDocument:
     pages: tuple[AnchorPage, ...]
     seconds: float
     page_count: int
+    error: str = ""  # the anchor failed on this file: it contributes no rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +239,8 @@ def document_record(document: AnchorDocument, indicators: int, budget: int) -> d
     return {
         "source_file": document.source_file,
         "doc_sha256": file_sha256(document.path),
-        "status": "ok",
+        "status": "failed" if document.error else "ok",
+        "error": document.error,
         "pages": document.page_count,
         "indicators": indicators,
         "budget_rows": budget,
@@ -296,6 +298,7 @@ def img2table_json_to_documents(data: list[dict], sources: dict[str, str]) -> li
             pages=tuple(json_to_anchor_page(p) for p in item["pages"]),
             seconds=float(item["seconds"]),
             page_count=len(item["pages"]),
+            error=item.get("error", ""),
         )
         for item in data
     ]
@@ -311,13 +314,16 @@ def run_img2table(
     with tempfile.TemporaryDirectory() as folder:
         output = Path(folder) / "img2table.json"
         command = [str(python), str(IMG2TABLE_SCRIPT), *sources, "--json", str(output)]
-        subprocess.run(
+        done = subprocess.run(
             command,
-            check=True,
             capture_output=True,
+            text=True,
             timeout=IMG2TABLE_TIMEOUT,
             env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/local/bin:/usr/bin:/bin"},
         )
+        if done.returncode != 0 or not output.is_file():
+            tail = done.stderr.strip().splitlines()[-3:]
+            raise subprocess.SubprocessError(f"img2table exited {done.returncode}: {' '.join(tail)}")
         data = json.loads(output.read_text(encoding="utf-8"))
     return img2table_json_to_documents(data, sources)
 

@@ -7,6 +7,7 @@ venv with the project's opencv-python-headless. So this file imports only img2ta
 standard library; pipeline/anchors.py runs it as a subprocess and maps its tables to rows.
 
 Output: one JSON array, one object per file: {"file": path as given, "seconds": wall time,
+"error": "" or the exception img2table raised on the file,
 "pages": [{"page": 1-based, "width": points, "height": points,
            "tables": [{"bbox": [x0, top, x1, bottom] in points, "title": str,
                        "rows": [[cell text, "" if empty, null under a merged cell]]}]}]}
@@ -97,10 +98,12 @@ def main(argv: list[str] | None = None) -> int:
     output = []
     for path in args.pdfs:
         started = time.perf_counter()
-        pages = pdf_to_pages(path, args.lang)
-        output.append(
-            {"file": path, "seconds": round(time.perf_counter() - started, 3), "pages": pages}
-        )
+        try:
+            pages, error = pdf_to_pages(path, args.lang), ""
+        except Exception as exc:  # one unreadable file must not lose the others' tables
+            pages, error = [], f"{type(exc).__name__}: {exc}"
+        seconds = round(time.perf_counter() - started, 3)
+        output.append({"file": path, "seconds": seconds, "pages": pages, "error": error})
     with open(args.json, "w", encoding="utf-8") as stream:
         json.dump(output, stream, ensure_ascii=False)
     return 0
