@@ -26,6 +26,7 @@ MIN_LINE_LENGTH_PT = 18.0  # shorter strokes on scans are letters, not rulings
 BRIDGE_PT = 0.8
 GAP_PT = 12.0  # collinear ruling pieces closer than this are one broken line
 BOUNDARY_BAND_PT = 1.2  # how far from a cut the image is searched for a faded ruling
+LETTER_REACH_PT = 2.2  # a letter's ink reaches this far on both sides of a line through it
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,24 +271,23 @@ def _merged_slots_to_cells(parent: list[int], find, xs: list[float], ys: list[fl
 
 
 def mask_boundary_ink(ink: np.ndarray, points_per_pixel: float) -> BoundaryInk:
-    """A BoundaryInk reading an ink mask: the share of a border's length with ink within
-    BOUNDARY_BAND_PT of the line (text crossing a border covers far less than half of it)."""
+    """A BoundaryInk reading an ink mask: the share of a border's length where a thin line
+    runs within BOUNDARY_BAND_PT of it. Ink that also reaches LETTER_REACH_PT to both sides is
+    a text line crossing the border (a merged cell's text), not a ruling."""
     band = max(1, round(BOUNDARY_BAND_PT / points_per_pixel))
-    height, width = ink.shape
+    reach = max(band + 2, round(LETTER_REACH_PT / points_per_pixel))
 
     def coverage(is_horizontal: bool, position: float, start: float, end: float) -> float:
+        mask = ink if is_horizontal else ink.T
         at = int(round(position / points_per_pixel))
         # Stay clear of the crossing rulings at both ends, which are inked anyway.
-        a = int(round(start / points_per_pixel)) + 2 * band
-        b = int(round(end / points_per_pixel)) - 2 * band
-        if b - a < 4:
+        a = max(0, int(round(start / points_per_pixel)) + 2 * band)
+        b = min(mask.shape[1], int(round(end / points_per_pixel)) - 2 * band)
+        if b - a < 4 or not reach <= at < mask.shape[0] - reach:
             return 0.0
-        if is_horizontal:
-            strip = ink[max(0, at - band):min(height, at + band + 1), max(0, a):min(width, b)]
-            hits = strip.max(axis=0) if strip.size else np.zeros(0)
-        else:
-            strip = ink[max(0, a):min(height, b), max(0, at - band):min(width, at + band + 1)]
-            hits = strip.max(axis=1) if strip.size else np.zeros(0)
-        return float((hits > 0).mean()) if hits.size else 0.0
+        on_line = mask[at - band:at + band + 1, a:b].max(axis=0) > 0
+        above = mask[at - reach, a:b] > 0
+        below = mask[at + reach, a:b] > 0
+        return float((on_line & ~(above & below)).mean())
 
     return coverage

@@ -23,6 +23,10 @@ VALUE_TRAIL = ":;,.‘’'\"|"
 PLAUSIBLE_PERCENT = 200.0
 VALUE_LIKE = re.compile(r"^[\dogOlI|S%.,:;‘’'\"]*\d[\dogOlI|S%.,:;‘’'\"]*$|^%+[:;,.]?$")
 PERCENT_READ_AS = "580"  # the % sign comes out of tesseract as one of these digits
+# The % sign read as two glyphs: "Yo", "Y6", "96", "76" (issue 3: "100Y6", "10096"), alone after
+# the number ("95 Yo") or glued to it ("100Y6").
+PERCENT_TWO_GLYPHS = re.compile(r"^(?:[YVy][o0a6b]|%o|o/o|[97]6)$")
+GLUED_PERCENT = re.compile(r"^(?P<number>\d{1,3}(?:[.,]\d{1,2})?)(?:[YVy][o0a6b]|%o)$")
 
 
 def _percent_number(text: str) -> float:
@@ -44,10 +48,15 @@ def garbled_percent_candidates(token: str) -> list[str]:
         core = core.translate(DIGIT_LOOKALIKES)
     if PERCENT.match(core) and _percent_number(core) <= PLAUSIBLE_PERCENT:
         return [core]
+    glued = GLUED_PERCENT.match(core)
+    if glued:
+        return [glued.group("number") + "%"]
     digits = core.rstrip("%")
     if not digits.isdigit() or len(digits) < 3:
         return []
     options = []
+    if not core.endswith("%") and len(digits) >= 4 and digits[-2:] in ("96", "76"):
+        options.append(digits[:-2] + "%")  # the % sign read as "96" / "76"
     if not core.endswith("%"):
         options.append(digits[:-1] + "%")  # the % sign read as 5, 8 or 0
     options += [digits[:i] + digits[i + 1 :] + "%" for i in range(len(digits))]
@@ -74,7 +83,8 @@ def merge_percent_signs(tokens: list[str]) -> list[str]:
     """'100 %' / '100 %%' -> '100%' (a lone percent sign belongs to the number before it)."""
     merged: list[str] = []
     for token in tokens:
-        if re.fullmatch(r"%+[:;,.]?", token) and merged and merged[-1][-1:].isdigit():
+        sign = re.fullmatch(r"%+[:;,.]?", token) or PERCENT_TWO_GLYPHS.match(token)
+        if sign and merged and re.fullmatch(r"\d{1,3}(?:[.,]\d{1,2})?", merged[-1]):
             merged[-1] += "%"
             continue
         merged.append(token)
@@ -88,7 +98,7 @@ def repair_value_text(text: str, column: str, row_values: Sequence[str]) -> Repa
     out, corrections, offset = [], [], 0
     for token in tokens:
         fixed = token
-        if column == "percent" or "%" in token or (column == "value" and evidence):
+        if column == "percent" or "%" in token or (column == "value" and (evidence or GLUED_PERCENT.match(token))):
             fixed = repair_percent_token(token, evidence)
         if fixed != token:
             corrections.append(Correction(token, fixed, text.find(token, offset), 1.0, "value"))

@@ -45,7 +45,9 @@ EXTRA_IN_INDICATOR = frozenset(
     {"program", "kegiatan", "anggaran", "pagu", "persen", "uraian", "kode"}
 )
 _BULLET_GLYPHS = "•·▪●◦‣∙"
-_BULLET_LINE_RE = re.compile(rf"^\s*(?:[{_BULLET_GLYPHS}\-–*+»«¢]|[eo©](?=\s+[A-Z]))\s*")
+# Tesseract reads a round bullet as "e", "o", "©", "@", "¢", "#", "®" or "°": such a lone glyph
+# counts as a bullet where a capitalised word follows it.
+_BULLET_LINE_RE = re.compile(rf"^\s*(?:[{_BULLET_GLYPHS}\-–*+»«¢]|[eo©@#®°](?=\s+[A-Z]))\s*")
 _OPENER_SPLIT_RE = re.compile(rf"\s(?=(?:{'|'.join(INDICATOR_OPENERS)})\b)")
 _GROUP_MARKER_RE = re.compile(r"^\s*([A-Za-z]{1,4}|\d{1,2})[.)]\s*\S")
 _KODE = r"\d{3}\.\d{2}\.[A-Z]{2}|\d{4}(?:\.[A-Z0-9]{3})?"
@@ -256,7 +258,10 @@ def split_indicators(text_lines: list[str]) -> tuple[list[str], bool]:
     pieces = [p for p in (join_lines(item) for item in items) if p]
     if bulleted >= 2:
         return pieces, True
-    whole = join_lines(text.splitlines()).removeprefix("• ")
+    lines = text.splitlines()
+    if lines and (bullet := _BULLET_LINE_RE.match(lines[0])):
+        lines[0] = lines[0][bullet.end():]  # one bulleted indicator: the bullet is not text
+    whole = join_lines(lines).removeprefix("• ")
     split = [p for p in _OPENER_SPLIT_RE.split(whole) if p.strip()]
     if len(split) > 1 and all(len(p.split()) >= MIN_INDICATOR_WORDS for p in split):
         return split, False
@@ -345,6 +350,17 @@ def grid_row_to_indicator_rows(
     return out
 
 
+_PERCENT_INDICATOR_RE = re.compile(r"^\W*(?:p[re]r?o?s?\w*entase|presentase|persentasi)\b", re.IGNORECASE)
+_BARE_NUMBER_RE = re.compile(r"^[\d.,\s%YyVvoab/]+$")
+
+
+def value_column_kind(indikator: str) -> Callable[[str], str]:
+    """A "Persentase ..." indicator's bare-number cells are read as percentages ("10076" ->
+    "100%"); a cell with a unit word ("1 Satker", "454 badan adhoc") keeps the value rules."""
+    percent = bool(_PERCENT_INDICATOR_RE.match(indikator))
+    return lambda raw: "percent" if percent and _BARE_NUMBER_RE.match(raw) else "value"
+
+
 def _indicator_row(
     row: GridRow,
     colmap: ColumnMap,
@@ -356,9 +372,10 @@ def _indicator_row(
     year: int | None,
     flags: tuple[str, ...],
 ) -> IndicatorRow:
+    kind = value_column_kind(indikator_raw)
     repaired = {
-        "target": repair(raws["target"], "value") if raws["target"] else "",
-        "realisasi": repair(raws["realisasi"], "value") if raws["realisasi"] else "",
+        "target": repair(raws["target"], kind(raws["target"])) if raws["target"] else "",
+        "realisasi": repair(raws["realisasi"], kind(raws["realisasi"])) if raws["realisasi"] else "",
         "capaian": repair(raws["capaian"], "percent") if raws["capaian"] else "",
     }
     target = text_to_value(repaired["target"])

@@ -323,7 +323,9 @@ def run_img2table(
         )
         if done.returncode != 0 or not output.is_file():
             tail = done.stderr.strip().splitlines()[-3:]
-            raise subprocess.SubprocessError(f"img2table exited {done.returncode}: {' '.join(tail)}")
+            raise subprocess.SubprocessError(
+                f"img2table exited {done.returncode}: {' '.join(tail)}"
+            )
         data = json.loads(output.read_text(encoding="utf-8"))
     return img2table_json_to_documents(data, sources)
 

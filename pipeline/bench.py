@@ -112,6 +112,8 @@ class Bench:
                 "date": now_iso(),
                 "command": self.command,
                 "machine": self.machine,
+                # Other work on the 2 cores skews timings: the load says how quiet it was.
+                "loadavg_1min": round(os.getloadavg()[0], 2),
                 **extra,
             }
         )
@@ -597,13 +599,19 @@ def part_repair(bench: Bench) -> None:
 
 
 def score_files(bench: Bench, run_dir: Path, files: Sequence[Path], kind: str) -> dict[str, Any]:
-    """evaluate's pooled scores of a run, restricted to these files' truth."""
+    """evaluate's report (pooled and per file) of a run, restricted to these files' truth."""
     groups = ev.split_truth(bench.samples_dir / "truth")
     paths = {s.name: groups["samples"][s.name] + groups[ev.REAL_KIND][s.name] for s in ev.TABLES}
     names = {f.name for f in files}
     exclude = [n for n in ev.truth_source_names(paths) if Path(n).name not in names]
     results = ev.score_group(paths, run_dir, {}, kind, exclude)
-    return ev.aggregate([r for r in results if Path(r.source_file).name in names])
+    return ev.results_to_report([r for r in results if Path(r.source_file).name in names])
+
+
+def report_to_comparison(report: dict[str, Any]) -> dict[str, Any]:
+    """Headline figures pooled over the files, and per file."""
+    per_file = {name: scores_to_headline(entry) for name, entry in report["per_file"].items()}
+    return {**scores_to_headline(report["overall"]), "per_file": per_file}
 
 
 AnchorRunner = Callable[[Bench, Sequence[Path]], list[Any]]
@@ -642,8 +650,8 @@ def part_anchors(bench: Bench) -> None:
             continue
         entry: dict[str, Any] = {
             "files": [f.name for f in files],
-            "kinerja": scores_to_headline(score_files(bench, ours_dir, files, kind)),
-            tool: scores_to_headline(score_files(bench, anchor_dir, files, kind)),
+            "kinerja": report_to_comparison(score_files(bench, ours_dir, files, kind)),
+            tool: report_to_comparison(score_files(bench, anchor_dir, files, kind)),
         }
         comparison[kind] = entry
         for who in ("kinerja", tool):

@@ -52,7 +52,11 @@ class GuardedEngine:
         return self.engine if self.engine is not None else TesseractEngine(lang=self.lang)
 
     def image_to_tsv(self, image: Image.Image, psm: int, timeout: float) -> str:
-        return call_with_timeout(lambda: self.inner.image_to_tsv(image, psm, timeout), timeout + GRACE_SECONDS)
+        return call_with_timeout(
+            lambda: self.inner.image_to_tsv(image, psm, timeout), timeout + GRACE_SECONDS
+        )
 
     def orientation(self, image: Image.Image, timeout: float) -> int:
-        return call_with_timeout(lambda: self.inner.orientation(image, timeout), timeout + GRACE_SECONDS)
+        return call_with_timeout(
+            lambda: self.inner.orientation(image, timeout), timeout + GRACE_SECONDS
+        )

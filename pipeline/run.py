@@ -15,13 +15,14 @@ import logging
 import os
 import shutil
 import sys
+import tempfile
 import time
 import traceback
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from tqdm import tqdm
 
@@ -43,6 +44,7 @@ EXIT_FILES_FAILED = 3
 PDF_SUFFIXES = (".pdf",)
 INTERNAL_ERROR = "INTERNAL_ERROR"  # an exception no stage turned into a reason code
 LOCK_NAME = ".kinerja.lock"
+OUTPUT_MODE = 0o644  # mkstemp makes files private; outputs are for analysts
 log = logging.getLogger("kinerja")
 
 
@@ -410,15 +412,23 @@ OUTPUT_TABLES = (
 
 
 def assemble(plan: list[PlanItem], out_dir: Path, summary: RunSummary) -> None:
-    """Build every output file from the parts, in source_file / page / table / row order."""
-    tables: dict[str, list[dict[str, Any]]] = {key: [] for _, key, _, _ in OUTPUT_TABLES}
+    """Build every output file from the parts, in source_file / page / table / row order.
+
+    Document by document, in source_file order (every table sorts by source_file first), so
+    memory holds one part at a time however large the archive; an original always precedes its
+    duplicates, which repeat its status."""
+    reasons: Counter[str] = Counter()
     status_of: dict[str, str] = {}
-    # Originals before their duplicates, which repeat the original's status.
-    for item in sorted(plan, key=lambda i: bool(i.duplicate_of)):
-        status_of[item.file.source_file] = _assemble_item(item, out_dir, tables, summary, status_of)
-    for name, key, columns, order in OUTPUT_TABLES:
-        export.write_csv(out_dir / name, export.sort_records(tables[key], order), columns)
-    summary.reasons = dict(sorted(Counter(r["reason"] for r in tables["review"]).items()))
+    with csv_sinks(out_dir) as sinks:
+        for item in sorted(plan, key=lambda i: i.file.source_file):
+            status, tables = _item_tables(item, out_dir, summary, status_of)
+            status_of[item.file.source_file] = status
+            for _, key, columns, order in OUTPUT_TABLES:
+                sinks[key].write(
+                    _csv_rows(export.sort_records(tables.get(key, []), order), columns)
+                )
+            reasons.update(r["reason"] for r in tables.get("review", []))
+    summary.reasons = dict(sorted(reasons.items()))
     from pipeline.reconcile import reconcile_out_dir
     from pipeline.review import build_review_html
 
@@ -426,19 +436,50 @@ def assemble(plan: list[PlanItem], out_dir: Path, summary: RunSummary) -> None:
     reconcile_out_dir(out_dir)
 
 
-def _assemble_item(
-    item: PlanItem,
-    out_dir: Path,
-    tables: dict[str, list[dict[str, Any]]],
-    summary: RunSummary,
-    status_of: dict[str, str],
-) -> str:
-    """Add one input's records; returns its documents.csv status."""
+@contextlib.contextmanager
+def csv_sinks(out_dir: Path) -> Iterator[dict[str, IO[str]]]:
+    """The output CSVs, written side by side and each renamed into place (after fsync) only
+    when all are complete: a reader never sees half a file."""
+    sinks: dict[str, IO[str]] = {}
+    targets: dict[str, tuple[Path, str]] = {}
+    try:
+        for name, key, columns, _ in OUTPUT_TABLES:
+            target = out_dir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(
+                dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+            )
+            targets[key] = (target, temporary)
+            sinks[key] = os.fdopen(handle, "w", encoding="utf-8", newline="")
+            sinks[key].write(export.records_to_csv([], columns))
+        yield sinks
+        for key, sink in sinks.items():
+            sink.flush()
+            os.fsync(sink.fileno())
+            sink.close()
+            os.chmod(targets[key][1], OUTPUT_MODE)
+            os.replace(targets[key][1], targets[key][0])
+    finally:
+        for key, sink in sinks.items():
+            sink.close()
+            Path(targets[key][1]).unlink(missing_ok=True)
+
+
+def _csv_rows(records: list[dict[str, Any]], columns: Sequence[str]) -> str:
+    """The CSV lines of ``records`` without the header, formatted exactly as export does."""
+    return export.records_to_csv(records, columns).partition("\n")[2]
+
+
+def _item_tables(
+    item: PlanItem, out_dir: Path, summary: RunSummary, status_of: dict[str, str]
+) -> tuple[str, dict[str, list[dict[str, Any]]]]:
+    """One input's status and records, by table."""
     name, summary.documents = item.file.source_file, summary.documents + 1
     listed = {"source_file": name, "doc_sha256": item.doc_sha256, "pages": 0}
     if item.skip_reason:
-        tables["documents"].append({**listed, "status": "skipped", "error": item.skip_reason})
-        return "skipped"
+        return "skipped", {
+            "documents": [{**listed, "status": "skipped", "error": item.skip_reason}]
+        }
     if item.duplicate_of:
         status = status_of.get(item.duplicate_of, "ok")
         duplicate = {
@@ -447,24 +488,22 @@ def _assemble_item(
             "budget_rows": 0,
             "duplicate_of": item.duplicate_of,
         }
-        tables["documents"].append({**listed, **duplicate})
-        return status
+        return status, {"documents": [{**listed, **duplicate}]}
     if item.failure is None and not item.part:
         stop = f": --strict stopped the run at {summary.stopped_at}" if summary.stopped_at else ""
-        tables["documents"].append({**listed, "status": "skipped", "error": f"not processed{stop}"})
-        return "skipped"
+        return "skipped", {
+            "documents": [{**listed, "status": "skipped", "error": f"not processed{stop}"}]
+        }
     part = item.failure.to_json() if item.failure else load_part(out_dir, item.part or "")
     document = {**part["document"], "source_file": name}
-    tables["documents"].append(document)
-    for key in ("pages", "indicators", "budget"):
-        tables[key].extend(_renamed(part[key], name))
-    tables["review"].extend(_renamed_review(part["review"], name, out_dir))
+    tables = {key: _renamed(part[key], name) for key in ("pages", "indicators", "budget")}
+    tables.update(documents=[document], review=_renamed_review(part["review"], name, out_dir))
     summary.pages += int(document.get("pages") or 0)
     summary.flagged_pages += int(document.get("pages_review") or 0)
     summary.indicator_rows += len(part["indicators"])
     summary.budget_rows += len(part["budget"])
     summary.failed_files += document.get("status") == "failed"
-    return str(document.get("status", ""))
+    return str(document.get("status", "")), tables
 
 
 def _renamed(records: list[dict[str, Any]], source_file: str) -> list[dict[str, Any]]:

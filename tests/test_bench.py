@@ -325,3 +325,14 @@ def test_figures_table_shows_missing_values_as_dash() -> None:
     lines = text.splitlines()
     assert lines[1].split() == ["scan.ratio", "-", "x"]
     assert lines[2].split() == ["born.pps", "12.346", "pages/s"]
+
+
+def test_a_file_img2table_failed_on_is_listed_as_failed_with_no_rows(tmp_path: Path) -> None:
+    pdf = tmp_path / "a.pdf"
+    pdf.write_bytes(b"%PDF-1.4 stand-in")
+    data = [{"file": str(pdf), "seconds": 0.5, "pages": [], "error": "ValueError: broken"}]
+    documents = anchors.img2table_json_to_documents(data, {str(pdf): "a.pdf"})
+    anchors.write_anchor_run(documents, {}, tmp_path / "out")
+    (row,) = ev.read_csv_rows(tmp_path / "out" / "documents.csv")
+    assert (row["status"], row["error"]) == ("failed", "ValueError: broken")
+    assert ev.read_csv_rows(tmp_path / "out" / "indicators.csv") == []

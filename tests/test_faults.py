@@ -241,7 +241,8 @@ def bomb_pdf(side: int = 20000) -> bytes:
     objects = [
         b"<</Type/Catalog/Pages 2 0 R>>",
         b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
-        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</XObject<</Im0 4 0 R>>>>/Contents 5 0 R>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]"
+        b"/Resources<</XObject<</Im0 4 0 R>>>>/Contents 5 0 R>>",
         b"<</Type/XObject/Subtype/Image/Width %d/Height %d/ColorSpace/DeviceGray/BitsPerComponent 1"
         b"/Filter/FlateDecode/Length %d>>stream\n"
         % (side, side, len(data))
@@ -345,7 +346,8 @@ def test_tesseract_without_ind_stops_the_run_at_start(tmp_path: Path, pk_pdf: Pa
         "#!/bin/sh\n"
         'case "$1" in\n'
         '  --version) echo "tesseract 5.3.0" ;;\n'
-        "  --list-langs) echo 'List of available languages in \"/usr/share/tesseract-ocr/5/tessdata/\" (2):'; echo eng; echo osd ;;\n"
+        "  --list-langs) echo 'List of available languages in \"/usr/share/tessdata/\" (2):'\n"
+        "    echo eng; echo osd ;;\n"
         "  *) exit 1 ;;\n"
         "esac\n",
         encoding="utf-8",
