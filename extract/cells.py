@@ -25,6 +25,7 @@ STRIP_GAP_PX = 30
 STRIP_PSM = 6  # the strip is one uniform block of short lines
 MAX_CELLS_PER_STRIP = 80
 REREAD_BELOW_CONFIDENCE = 70.0  # a cell read less confidently than this is read again alone
+REREAD_WORD_BELOW = 45.0  # ... or holding one word this doubtful (two lines fused into one word)
 STRIP_DPI = 300  # small print in crops reads better enlarged to this
 
 
@@ -70,11 +71,15 @@ def cells_to_reread(
             if interior is None:
                 continue
             inside = [w for w in words if cell.bbox.contains_point(*w.bbox.center)]
-            if inside and mean_confidence(inside) >= REREAD_BELOW_CONFIDENCE:
+            if inside and mean_confidence(inside) >= REREAD_BELOW_CONFIDENCE and min_confidence(inside) >= REREAD_WORD_BELOW:
                 continue
             if inside or has_ink(clean, interior, scale):
                 wanted.append((interior, inside))
     return wanted
+
+
+def min_confidence(words: list[Word]) -> float:
+    return min((w.confidence for w in words if w.confidence is not None), default=0.0)
 
 
 def mean_confidence(words: list[Word]) -> float:

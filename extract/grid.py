@@ -26,7 +26,8 @@ MIN_LINE_LENGTH_PT = 18.0  # shorter strokes on scans are letters, not rulings
 BRIDGE_PT = 0.8
 GAP_PT = 12.0  # collinear ruling pieces closer than this are one broken line
 BOUNDARY_BAND_PT = 1.2  # how far from a cut the image is searched for a faded ruling
-LETTER_REACH_PT = 2.2  # a letter's ink reaches this far on both sides of a line through it
+LETTER_REACH_PT = 3.0  # window around a border in which the ink's thickness is measured
+MAX_RULING_THICKNESS_PT = 1.8  # a ruling, even blurred, is thinner than letters crossing it
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,10 +273,11 @@ def _merged_slots_to_cells(parent: list[int], find, xs: list[float], ys: list[fl
 
 def mask_boundary_ink(ink: np.ndarray, points_per_pixel: float) -> BoundaryInk:
     """A BoundaryInk reading an ink mask: the share of a border's length where a thin line
-    runs within BOUNDARY_BAND_PT of it. Ink that also reaches LETTER_REACH_PT to both sides is
-    a text line crossing the border (a merged cell's text), not a ruling."""
+    runs within BOUNDARY_BAND_PT of it. Where the ink around the border is thicker than a
+    ruling (a merged cell's text crossing the border), it does not count."""
     band = max(1, round(BOUNDARY_BAND_PT / points_per_pixel))
     reach = max(band + 2, round(LETTER_REACH_PT / points_per_pixel))
+    thin = max(3, round(MAX_RULING_THICKNESS_PT / points_per_pixel))
 
     def coverage(is_horizontal: bool, position: float, start: float, end: float) -> float:
         mask = ink if is_horizontal else ink.T
@@ -286,8 +288,7 @@ def mask_boundary_ink(ink: np.ndarray, points_per_pixel: float) -> BoundaryInk:
         if b - a < 4 or not reach <= at < mask.shape[0] - reach:
             return 0.0
         on_line = mask[at - band:at + band + 1, a:b].max(axis=0) > 0
-        above = mask[at - reach, a:b] > 0
-        below = mask[at + reach, a:b] > 0
-        return float((on_line & ~(above & below)).mean())
+        thickness = (mask[at - reach:at + reach + 1, a:b] > 0).sum(axis=0)
+        return float((on_line & (thickness <= thin)).mean())
 
     return coverage

@@ -4,6 +4,9 @@ Only the batch driver writes the catalog (workers return their results to it), a
 document's part file is safely on disk: a run killed at any moment resumes without losing or
 duplicating a document. A document that failed without a part (its worker died, --strict) is
 recorded as failed with no part, so the next run tries it again.
+
+It also remembers each file's hash by (absolute path, size, mtime): a resumed run over a large
+archive then reads only new or changed files instead of hashing every byte again.
 """
 
 from __future__ import annotations
@@ -24,7 +27,22 @@ CREATE TABLE IF NOT EXISTS documents (
     updated REAL
 );
 CREATE INDEX IF NOT EXISTS documents_by_hash ON documents (doc_sha256);
+CREATE TABLE IF NOT EXISTS hashes (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    doc_sha256 TEXT NOT NULL
+);
 """
+
+
+@dataclass(frozen=True, slots=True)
+class FileStamp:
+    """What says a file is unchanged since it was hashed (rsync's quick check)."""
+
+    path: str  # absolute
+    size: int
+    mtime_ns: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +77,21 @@ class Catalog:
                 return str(part)
         return None
 
+    def known_hash(self, stamp: FileStamp) -> str | None:
+        row = self.connection.execute(
+            "SELECT doc_sha256 FROM hashes WHERE path = ? AND size = ? AND mtime_ns = ?",
+            (stamp.path, stamp.size, stamp.mtime_ns),
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def remember_hashes(self, hashed: list[tuple[FileStamp, str]]) -> None:
+        with self.connection:
+            self.connection.executemany(
+                "INSERT OR REPLACE INTO hashes (path, size, mtime_ns, doc_sha256) "
+                "VALUES (?, ?, ?, ?)",
+                [(s.path, s.size, s.mtime_ns, digest) for s, digest in hashed],
+            )
+
     def mark(
         self,
         source_file: str,
@@ -88,6 +121,7 @@ class Catalog:
     def forget_all(self) -> None:
         with self.connection:
             self.connection.execute("DELETE FROM documents")
+            self.connection.execute("DELETE FROM hashes")
 
     def close(self) -> None:
         self.connection.close()

@@ -29,7 +29,7 @@ from tqdm import tqdm
 from extract.page import ExtractSettings
 from extract.tesseract import OcrEngine
 from pipeline import distributed, export
-from pipeline.catalog import Catalog
+from pipeline.catalog import Catalog, FileStamp
 from pipeline.document import (
     IMAGE_SUFFIXES,
     DocumentJob,
@@ -204,40 +204,47 @@ def plan_batch(files: list[InputFile], catalog: Catalog, out_dir: Path) -> list[
     """Hash every file; reuse finished parts; a file whose bytes came earlier is a duplicate."""
     plan: list[PlanItem] = []
     first_by_hash: dict[str, str] = {}
+    hashed: list[tuple[FileStamp, str]] = []
     for file in files:
-        item = _plan_item(file, catalog, out_dir)
+        item = _plan_item(file, catalog, out_dir, hashed)
         if item.doc_sha256 and not item.skip_reason and not item.failure:
             if item.doc_sha256 in first_by_hash:
-                item.duplicate_of, item.part, item.reused = (
-                    first_by_hash[item.doc_sha256],
-                    None,
-                    False,
-                )
+                item.duplicate_of = first_by_hash[item.doc_sha256]
+                item.part, item.reused = None, False
             else:
                 first_by_hash[item.doc_sha256] = file.source_file
         plan.append(item)
+    catalog.remember_hashes(hashed)
     return plan
 
 
-def _plan_item(file: InputFile, catalog: Catalog, out_dir: Path) -> PlanItem:
+def _plan_item(
+    file: InputFile, catalog: Catalog, out_dir: Path, hashed: list[tuple[FileStamp, str]]
+) -> PlanItem:
     if file.error:
         return PlanItem(file, "", failure=unreadable_result(file, file.error))
     try:
-        digest = file_sha256(file.path)
+        digest = file_digest(file.path, catalog, hashed)
     except OSError as exc:
-        return PlanItem(
-            file,
-            "",
-            failure=unreadable_result(file, f"cannot read the file ({exc.strerror or exc})"),
-        )
+        message = f"cannot read the file ({exc.strerror or exc})"
+        return PlanItem(file, "", failure=unreadable_result(file, message))
     if not file.supported:
-        return PlanItem(
-            file,
-            digest,
-            skip_reason=f"not a PDF or image scan ({file.path.suffix or 'no extension'})",
-        )
+        reason = f"not a PDF or image scan ({file.path.suffix or 'no extension'})"
+        return PlanItem(file, digest, skip_reason=reason)
     part = catalog.done_part_for_hash(digest, out_dir)
     return PlanItem(file, digest, part=part, reused=part is not None)
+
+
+def file_digest(path: Path, catalog: Catalog, hashed: list[tuple[FileStamp, str]]) -> str:
+    """The file's sha256, read again only when its size or mtime changed since last hashed."""
+    status = path.stat()
+    stamp = FileStamp(str(path.resolve()), status.st_size, status.st_mtime_ns)
+    known = catalog.known_hash(stamp)
+    if known is not None:
+        return known
+    digest = file_sha256(path)
+    hashed.append((stamp, digest))
+    return digest
 
 
 def unreadable_result(file: InputFile, message: str) -> DocumentResult:

@@ -192,3 +192,28 @@ def test_renamed_file_reuses_its_part_and_gets_its_own_picture(tmp_path: Path) -
         renamed_part := f"parts/{renamed['doc_sha256']}.json",
     ) in catalog_rows(out)
     assert (out / renamed_part).is_file()
+
+
+def test_unchanged_files_are_not_hashed_again_and_changed_ones_are(tmp_path: Path) -> None:
+    """The catalog's quick check, (path, size, mtime), as rsync's: proven by a file whose bytes
+    change behind its back (size and mtime restored), which only --force notices."""
+    from pipeline.run import RunSettings, run_batch
+
+    path = make_pk_pdf(
+        tmp_path / "pk.pdf", [*PK_ROWS[:2], ("5", "Sasaran", "Indikator lima", "50%")]
+    )
+    settings = RunSettings(workers=1, quiet=True)
+    run_batch([path], tmp_path / "out", settings)
+    (first,) = read_rows(tmp_path / "out" / "documents.csv")
+    stamp = path.stat()
+    path.write_bytes(path.read_bytes().replace(b"Indikator lima", b"Indikator enam"))
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert path.stat().st_size == stamp.st_size
+    assert run_batch([path], tmp_path / "out", settings).skipped_done == 1
+    assert read_rows(tmp_path / "out" / "documents.csv")[0]["doc_sha256"] == first["doc_sha256"]
+    run_batch([path], tmp_path / "out", RunSettings(workers=1, quiet=True, force=True))
+    (forced,) = read_rows(tmp_path / "out" / "documents.csv")
+    assert forced["doc_sha256"] != first["doc_sha256"]
+    # A normal edit changes the mtime: seen without --force.
+    path.write_bytes(path.read_bytes().replace(b"Indikator enam", b"Indikator tuju"))
+    assert run_batch([path], tmp_path / "out", settings).skipped_done == 0
