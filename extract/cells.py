@@ -21,10 +21,15 @@ from extract.tsv import tsv_to_reading
 CELL_MARGIN_PT = 2.0  # keep clear of the cell's rulings
 MIN_INK_SHARE = 0.004  # share of dark pixels that says "something is printed here"
 DARK_LEVEL = 140
+FAINT_LEVEL = 175  # faded print on a photocopy is mid grey; paper stays above this
 STRIP_GAP_PX = 30
 STRIP_PSM = 6  # the strip is one uniform block of short lines
 MAX_CELLS_PER_STRIP = 80
 REREAD_BELOW_CONFIDENCE = 70.0  # a cell read less confidently than this is read again alone
+UNREAD_PAD_PT = 1.0
+UNREAD_MIN_WIDTH_PT = 4.0  # ink this wide on a pixel row
+UNREAD_MIN_HEIGHT_PT = 4.0  # over this many points of height: about one line of small print
+TRUSTED_CONFIDENCE = 60.0
 REREAD_WORD_BELOW = 45.0  # ... or holding one word this doubtful (two lines fused into one word)
 STRIP_DPI = 300  # small print in crops reads better enlarged to this
 
@@ -71,15 +76,50 @@ def cells_to_reread(
             if interior is None:
                 continue
             inside = [w for w in words if cell.bbox.contains_point(*w.bbox.center)]
-            if inside and mean_confidence(inside) >= REREAD_BELOW_CONFIDENCE and min_confidence(inside) >= REREAD_WORD_BELOW:
+            if inside and not doubtful(inside) and not has_unread_ink(clean, interior, inside, scale):
                 continue
             if inside or has_ink(clean, interior, scale):
                 wanted.append((interior, inside))
     return wanted
 
 
+def merge_readings(old: list[Word], new: list[Word]) -> list[Word]:
+    """A cell's words after its second reading. A more confident reading replaces a doubtful
+    one; otherwise the first reading stays and the second only adds words where the first
+    found nothing (the stacked value or line that the page pass skipped)."""
+    if not old or (doubtful(old) and mean_confidence(new) > mean_confidence(old)):
+        return new
+    fresh = [
+        w for w in new
+        if (w.confidence or 0) >= TRUSTED_CONFIDENCE and not any(w.bbox.intersection_area(o.bbox) > 0 for o in old)
+    ]
+    return old + fresh
+
+
+def doubtful(words: list[Word]) -> bool:
+    return mean_confidence(words) < REREAD_BELOW_CONFIDENCE or min_confidence(words) < REREAD_WORD_BELOW
+
+
+def has_unread_ink(clean: np.ndarray, interior: BBox, words: list[Word], scale: float) -> bool:
+    """Ink in the cell that no word box covers: a line or a stacked value tesseract skipped."""
+    x0, y0, x1, y1 = pixel_box(interior, scale, clean.shape)
+    dark = clean[y0:y1, x0:x1] < FAINT_LEVEL
+    if dark.size == 0 or not dark.any():
+        return False
+    pad = max(1, round(UNREAD_PAD_PT * scale))
+    for word in words:
+        wx0, wy0, wx1, wy1 = pixel_box(word.bbox, scale, clean.shape)
+        dark[max(0, wy0 - y0 - pad):max(0, wy1 - y0 + pad), max(0, wx0 - x0 - pad):max(0, wx1 - x0 + pad)] = False
+    # Count only rows with a run of ink, so specks and the odd serif do not trigger a re-read.
+    inked_rows = int((dark.sum(axis=1) >= max(3, round(UNREAD_MIN_WIDTH_PT * scale))).sum())
+    return inked_rows >= round(UNREAD_MIN_HEIGHT_PT * scale)
+
+
 def min_confidence(words: list[Word]) -> float:
-    return min((w.confidence for w in words if w.confidence is not None), default=0.0)
+    """Lowest confidence among real words: a bullet or a lone mark is often read doubtfully
+    without anything being wrong with the cell's text."""
+    scores = [w.confidence for w in words if w.confidence is not None and len(w.text) >= 3]
+    return min(scores, default=100.0)
 
 
 def mean_confidence(words: list[Word]) -> float:
@@ -144,7 +184,7 @@ def reread_cells(
     dropped: set[int] = set()
     added: list[Word] = []
     for (_, old), new in zip(wanted, rereads, strict=True):
-        if new and (not old or mean_confidence(new) > mean_confidence(old)):
+        if new:
             dropped.update(id(w) for w in old)
-            added.extend(new)
+            added.extend(merge_readings(old, new))
     return tuple(w for w in words if id(w) not in dropped) + tuple(added)

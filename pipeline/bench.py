@@ -690,9 +690,14 @@ def format_value(value: float | None) -> str:
 
 
 def format_figures(figures: Sequence[dict[str, Any]]) -> str:
+    """name, value, unit and the 1-minute load average when it was measured."""
     width = max((len(f["name"]) for f in figures), default=10)
-    lines = [f"{'figure':<{width}}  {'value':>10}  unit"]
-    lines += [f"{f['name']:<{width}}  {format_value(f['value']):>10}  {f['unit']}" for f in figures]
+    lines = [f"{'figure':<{width}}  {'value':>10}  {'unit':<9} load"]
+    for f in figures:
+        value = format_value(f["value"])
+        lines.append(
+            f"{f['name']:<{width}}  {value:>10}  {f['unit']:<9} {f.get('loadavg_1min', '')}"
+        )
     return "\n".join(lines)
 
 

@@ -76,8 +76,11 @@ def _pool_pass(
     try:
         while queue or running:
             while queue and len(running) < IN_FLIGHT_PER_WORKER * workers:
-                item = queue.popleft()
-                running[_submit(pool, job_of(item), engine)] = item
+                try:
+                    running[_submit(pool, job_of(queue[0]), engine)] = queue[0]
+                except BrokenProcessPool:  # broke while the last results were recorded
+                    return list(running.values())
+                queue.popleft()
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             suspects = []
             for future in [f for f in running if f in done]:  # in the order they were submitted

@@ -168,7 +168,7 @@ def run_batch(
             if settings.force:
                 catalog.forget_all()
             plan = plan_batch(discover_inputs(inputs, exclude=out_dir), catalog, out_dir)
-            record_reused(plan, catalog, out_dir)
+            record_planned(plan, catalog, out_dir)
             stopped_at = process_plan(plan, out_dir, settings, engine, catalog)
         finally:
             catalog.close()
@@ -252,19 +252,19 @@ def unreadable_result(file: InputFile, message: str) -> DocumentResult:
     return failed_result(job, "PDF_UNREADABLE", message)
 
 
-def record_reused(plan: list[PlanItem], catalog: Catalog, out_dir: Path) -> None:
-    """A renamed file served by an earlier part gets its own catalog entry."""
-    known = {entry.source_file for entry in catalog.entries() if entry.part}
+def record_planned(plan: list[PlanItem], catalog: Catalog, out_dir: Path) -> None:
+    """Catalog entries for what planning settled: a file served by a part made under another
+    name (renamed, or replaced by a copy of another file), and a file that cannot be read."""
+    parts = {entry.source_file: entry.part for entry in catalog.entries()}
     for item in plan:
-        if item.reused and item.part and item.file.source_file not in known:
+        name = item.file.source_file
+        if item.failure is not None:
+            catalog.mark(name, "", "failed", None, None, item.failure.document["error"])
+        elif item.reused and item.part and parts.get(name) != item.part:
             document = load_part(out_dir, item.part)["document"]
+            error = document.get("error") or None
             catalog.mark(
-                item.file.source_file,
-                item.doc_sha256,
-                document["status"],
-                item.part,
-                document.get("seconds"),
-                document.get("error") or None,
+                name, item.doc_sha256, document["status"], item.part, document.get("seconds"), error
             )
 
 
@@ -276,20 +276,31 @@ def process_plan(
     catalog: Catalog,
 ) -> str:
     """Process what is pending, recording each outcome; returns the file --strict stopped at."""
-    pending = [
-        i for i in plan if not i.part and not i.duplicate_of and not i.skip_reason and not i.failure
-    ]
+    pending, stop_before = pending_items(plan, settings.strict)
     for item, outcome in process_pending(pending, out_dir, settings, engine):
         record_outcome(item, outcome, out_dir, settings, catalog)
         if settings.strict and item.status == "failed":
             log.error("--strict: stopping at %s", item.file.source_file)
             return item.file.source_file
-    return ""
+    return stop_before
+
+
+def pending_items(plan: list[PlanItem], strict: bool) -> tuple[list[PlanItem], str]:
+    """The items to process; with --strict only those before a file that planning already
+    found unreadable, whose name is returned as where the run stops."""
+    pending: list[PlanItem] = []
+    for item in plan:
+        if item.failure is not None and strict:
+            return pending, item.file.source_file
+        if not item.part and not item.duplicate_of and not item.skip_reason and not item.failure:
+            pending.append(item)
+    return pending, ""
 
 
 def job_for(item: PlanItem, out_dir: Path, settings: RunSettings) -> DocumentJob:
+    """Absolute paths: a Dask worker does not share the driver's working directory."""
     return DocumentJob(
-        item.file.path,
+        item.file.path.absolute(),
         item.file.source_file,
         item.doc_sha256,
         out_dir,

@@ -325,6 +325,8 @@ def test_figures_table_shows_missing_values_as_dash() -> None:
     lines = text.splitlines()
     assert lines[1].split() == ["scan.ratio", "-", "x"]
     assert lines[2].split() == ["born.pps", "12.346", "pages/s"]
+    loaded = bench.format_figures([{"name": "a", "value": 1.0, "unit": "s", "loadavg_1min": 3.5}])
+    assert loaded.splitlines()[1].split() == ["a", "1.000", "s", "3.5"]
 
 
 def test_a_file_img2table_failed_on_is_listed_as_failed_with_no_rows(tmp_path: Path) -> None:

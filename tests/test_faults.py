@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import PK_ROWS, RECORDED, REPO, CrashingEngine, RecordedEngine, make_pk_pdf
 from PIL import Image
+from test_resume import catalog_rows
 
 from pipeline.run import (
     EXIT_FILES_FAILED,
@@ -179,6 +180,9 @@ def test_unreadable_file_and_folder_are_listed_as_failed(pk_pdf: Path) -> None:
         )
         review = {(r["source_file"], r["reason"]) for r in read_rows(out / "review/review.csv")}
         assert {("rahasia.pdf", "PDF_UNREADABLE"), ("terkunci/", "PDF_UNREADABLE")} <= review
+        # Listed in the catalog as failed without a part: the next run tries them again.
+        catalog = {name: (status, part) for name, status, part in catalog_rows(out)}
+        assert catalog["rahasia.pdf"] == catalog["terkunci/"] == ("failed", None)
     finally:
         (base / "in" / "terkunci").chmod(0o755)
         shutil.rmtree(base)
