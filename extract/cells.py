@@ -85,15 +85,28 @@ def cells_to_reread(
 
 def merge_readings(old: list[Word], new: list[Word]) -> list[Word]:
     """A cell's words after its second reading. A more confident reading replaces a doubtful
-    one; otherwise the first reading stays and the second only adds words where the first
-    found nothing (the stacked value or line that the page pass skipped)."""
+    one, and so does a reading that holds the first one's words and more; otherwise the
+    first reading stays and the second only adds words where the first found nothing."""
     if not old or (doubtful(old) and mean_confidence(new) > mean_confidence(old)):
+        return new
+    if len(new) > len(old) and contains_most(new, old) and mean_confidence(new) >= mean_confidence(old) - 5:
         return new
     fresh = [
         w for w in new
-        if (w.confidence or 0) >= TRUSTED_CONFIDENCE and not any(w.bbox.intersection_area(o.bbox) > 0 for o in old)
+        if (w.confidence or 0) >= TRUSTED_CONFIDENCE
+        and not any(o.bbox.contains_point(*w.bbox.center) or w.bbox.contains_point(*o.bbox.center) for o in old)
     ]
     return old + fresh
+
+
+def contains_most(new: list[Word], old: list[Word]) -> bool:
+    texts = [w.text for w in new]
+    found = 0
+    for word in old:
+        if word.text in texts:
+            texts.remove(word.text)
+            found += 1
+    return found >= 0.8 * len(old)
 
 
 def doubtful(words: list[Word]) -> bool:

@@ -15,6 +15,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -110,6 +111,12 @@ class Catalog:
                 "seconds = excluded.seconds, error = excluded.error, updated = excluded.updated",
                 (source_file, doc_sha256, status, part, seconds, error, time.time()),
             )
+
+    def mark_document(self, source_file: str, part: str, document: dict[str, Any]) -> None:
+        """A document whose part (its results) is on disk, with the status and timing in it."""
+        error = document.get("error") or None
+        status, seconds = str(document["status"]), document.get("seconds")
+        self.mark(source_file, str(document["doc_sha256"]), status, part, seconds, error)
 
     def entries(self) -> list[CatalogEntry]:
         rows = self.connection.execute(

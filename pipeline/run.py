@@ -261,11 +261,7 @@ def record_planned(plan: list[PlanItem], catalog: Catalog, out_dir: Path) -> Non
         if item.failure is not None:
             catalog.mark(name, "", "failed", None, None, item.failure.document["error"])
         elif item.reused and item.part and parts.get(name) != item.part:
-            document = load_part(out_dir, item.part)["document"]
-            error = document.get("error") or None
-            catalog.mark(
-                name, item.doc_sha256, document["status"], item.part, document.get("seconds"), error
-            )
+            catalog.mark_document(name, item.part, load_part(out_dir, item.part)["document"])
 
 
 def process_plan(
@@ -370,27 +366,13 @@ def record_outcome(
         item.part = write_part(out_dir, item.doc_sha256, outcome)
         document = outcome.document
         item.status = str(document["status"])
-        catalog.mark(
-            name,
-            item.doc_sha256,
-            document["status"],
-            item.part,
-            document.get("seconds"),
-            document.get("error") or None,
-        )
+        catalog.mark_document(name, item.part, document)
         log.info(
-            "%s: %s, %s pages, %.1f s",
-            name,
-            document["status"],
-            document["pages"],
-            document["seconds"],
+            "%s: %s, %s pages, %.1f s", name, item.status, document["pages"], document["seconds"]
         )
         return
-    item.failure, item.status = (
-        exception_to_result(job_for(item, out_dir, settings), outcome),
-        "failed",
-    )
-    error = item.failure.document["error"]
+    item.failure = exception_to_result(job_for(item, out_dir, settings), outcome)
+    item.status, error = "failed", item.failure.document["error"]
     catalog.mark(name, item.doc_sha256, "failed", None, None, error)
     log.error(
         "%s: failed: %s\n%s", name, error, "".join(traceback.format_exception(outcome)).rstrip()
