@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from extract import raster as rs
+from extract.borderless import IsHeader, is_frame, words_to_borderless_tables
 from extract.cells import reread_cells
 from extract.grid import (
     JOIN_TOLERANCE,
@@ -60,8 +61,11 @@ class PageWork:
 
 
 def extract_page(
-    source: PdfSource, number: int, doc_sha256: str, settings: ExtractSettings, engine: OcrEngine | None = None
+    source: PdfSource, number: int, doc_sha256: str, settings: ExtractSettings,
+    engine: OcrEngine | None = None, is_header: IsHeader | None = None,
 ) -> PageWork:
+    """``is_header`` (from the domain layer) recognises a header line of a table printed
+    without rulings; without it only aligned number runs start a borderless table."""
     started = time.perf_counter()
     ref = PageRef(doc_sha256=doc_sha256, page=number)
     plumber_page = source.plumber_page(number)
@@ -70,12 +74,28 @@ def extract_page(
         work = text_page_to_work(ref, plumber_page, layer.words)
     else:
         images = page_to_embedded_images(plumber_page)
+        rs.check_embedded_images(images)
         dpi = rs.choose_dpi(images, float(plumber_page.width), float(plumber_page.height), settings.dpi)
         raster = rs.render_page(source.pdfium_page(number), dpi)
         work = raster_to_work(ref, raster, settings, engine or TesseractEngine(lang=settings.lang))
     source.release_page(number)
+    work.extraction = with_borderless_tables(work.extraction, is_header)
     work.extraction = _with_seconds(work.extraction, time.perf_counter() - started)
     return work
+
+
+def with_borderless_tables(extraction: PageExtraction, is_header: IsHeader | None) -> PageExtraction:
+    """Add the tables found among the words that no ruled table holds."""
+    from dataclasses import replace
+
+    ruled = [t for t in extraction.tables if not is_frame(t)]
+    found = words_to_borderless_tables(extraction.words, extraction.ref.page, [t.bbox for t in ruled], is_header)
+    if not found:
+        return extraction
+    # A frame that holds a borderless table gives way to it.
+    frames = [t for t in extraction.tables if is_frame(t) and not any(t.bbox.intersection_area(f.bbox) > 0 for f in found)]
+    tables = sorted([*ruled, *frames, *found], key=lambda t: (t.bbox.top, t.bbox.x0))
+    return replace(extraction, tables=tuple(tables))
 
 
 def text_page_to_work(ref: PageRef, plumber_page, words: tuple[Word, ...]) -> PageWork:  # type: ignore[no-untyped-def]

@@ -15,12 +15,15 @@ MIN_OCR_DPI = 150
 MAX_OCR_DPI = 300
 DEFAULT_OCR_DPI = 200  # measured: as accurate as 300 dpi on decent scans, and faster
 MAX_PAGE_PIXELS = 60_000_000  # decompression-bomb guard: about A3 at 400 dpi
+# An embedded image is decoded whole before it is scaled: refuse one past this many pixels
+# (A4 at 1200 dpi is 139 million) before pdfium touches it.
+MAX_IMAGE_PIXELS = 200_000_000
 MAX_SKEW_DEGREES = 5.0
 SKEW_ANALYSIS_WIDTH = 800  # px; the skew search runs on a reduced copy
 
 
 class PageTooLarge(Exception):
-    reason = "EMPTY_PAGE"
+    reason = "OCR_FAILED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,16 @@ def choose_dpi(images: list[EmbeddedImage], page_width: float, page_height: floa
         return DEFAULT_OCR_DPI
     native = max(im.dpi for im in covering)
     return int(min(MAX_OCR_DPI, max(MIN_OCR_DPI, round(native))))
+
+
+def check_embedded_images(images: list[EmbeddedImage]) -> None:
+    """Raise PageTooLarge for a page whose embedded image would decode past MAX_IMAGE_PIXELS."""
+    for image in images:
+        if image.pixel_width * image.pixel_height > MAX_IMAGE_PIXELS:
+            raise PageTooLarge(
+                f"embedded image of {image.pixel_width}x{image.pixel_height} px exceeds "
+                f"{MAX_IMAGE_PIXELS:,} pixels: not decoded (decompression-bomb guard)"
+            )
 
 
 def render_page(page: pdfium.PdfPage, dpi: int) -> PageRaster:

@@ -35,6 +35,7 @@ INDICATOR_OPENERS = (
     "Jumlah",
     "Nilai",
     "Indeks",
+    "Index",
     "Opini",
 )
 MIN_INDICATOR_WORDS = 3  # a split piece shorter than this is not an indicator sentence
@@ -350,6 +351,15 @@ def grid_row_to_indicator_rows(
     return out
 
 
+_LIST_NUMBER_RE = re.compile(rf"^\d{{1,2}}[.)]?\s+(?=(?:{'|'.join(INDICATOR_OPENERS)})\b)")
+
+
+def strip_list_number(indikator: str) -> str:
+    """ "1 Prosentase Temuan ..." -> "Prosentase Temuan ...": a running number printed in the
+    indicator cell is a list marker (the row's NO column holds the row number)."""
+    return _LIST_NUMBER_RE.sub("", indikator)
+
+
 _PERCENT_INDICATOR_RE = re.compile(r"^\W*(?:p[re]r?o?s?\w*entase|presentase|persentasi)\b", re.IGNORECASE)
 _BARE_NUMBER_RE = re.compile(r"^[\d.,\s%YyVvoab/]+$")
 
@@ -408,7 +418,7 @@ def _indicator_row(
         kelompok=walk.kelompok,
         no=walk.no,
         sasaran=" ".join(repair(sasaran_raw, "sasaran").split()) if sasaran_raw else "",
-        indikator=" ".join(repair(indikator_raw, "indikator").split()) if indikator_raw else "",
+        indikator=strip_list_number(" ".join(repair(indikator_raw, "indikator").split())) if indikator_raw else "",
         target=_value_text(target, repaired["target"]),
         target_value=target.number if target.kind is ValueKind.NUMBER else None,
         target_unit=target.unit,
@@ -528,12 +538,30 @@ def budget_segment_to_rows(
             joined[-1].lines[uraian] = joined[-1].lines.get(uraian, []) + row.lines.get(uraian, [])
         else:
             joined.append(row)
-    return [_budget_row(table, table_index, ctx, colmap, row, repair) for row in joined]
+    budget = [_budget_row(table, table_index, ctx, colmap, row, repair) for row in joined]
+    if len(budget) >= 2 and not budget[-1].uraian and budget[-1].pagu_value is not None:
+        # An amount with no name under a list of lines is the list's total.
+        budget[-1] = dataclasses.replace(budget[-1], level="total")
+    return budget
 
 
 def collapse_letter_spacing(text: str) -> str:
     """ "T o t a l" -> "Total": letter-spacing is typography, the dataset holds the word."""
     return re.sub(r"\b[A-Za-z](?: [A-Za-z]){2,}\b", lambda m: m.group(0).replace(" ", ""), text)
+
+
+_LABEL_NUMBER_RE = re.compile(r"^\d{1,2}[.)]?\s+(?=[A-Z])")
+_CURRENCY_RE = re.compile(r"^Rp\.?,?$", re.IGNORECASE)
+
+
+def with_currency(row: GridRow, colmap: ColumnMap, name: str) -> str:
+    """An amount with the "Rp" printed in its own column just before it ("Rp | 921.285.000")."""
+    col = colmap.index(name)
+    text = row.text(col)
+    if col is None or col == 0 or not text or colmap.columns[col - 1]:
+        return text
+    currency = row.text(col - 1).strip()
+    return f"{currency} {text}" if _CURRENCY_RE.match(currency) else text
 
 
 def _budget_row(
@@ -549,7 +577,8 @@ def _budget_row(
     if not label_raw and not _NUMBER_MARKER_RE.fullmatch(no_text + " "):
         label_raw = no_text  # "TOTAL" printed across the NO and uraian columns
     label = collapse_letter_spacing(" ".join(repair(label_raw, "text").split()))
-    pagu_raw = row.text(colmap.index("pagu"))
+    label = _LABEL_NUMBER_RE.sub("", label)  # "1 Program ..." in a list without a NO column
+    pagu_raw = with_currency(row, colmap, "pagu")
     trailing = _TRAILING_RUPIAH_RE.search(label)
     if not pagu_raw and trailing:  # "1. Program Dukungan Manajemen Rp. 2.519.511.000,-" in one cell
         pagu_raw, label = trailing.group("amount"), label[: trailing.start()].strip()
@@ -619,19 +648,36 @@ MIN_HEADERLESS_BUDGET_LINES = 2
 
 
 def headerless_budget_map(table: Table) -> ColumnMap | None:
-    """A PK budget block printed without a header row ("1. | Kegiatan ... | Rp. 1.759.811.000"):
-    the last column holds amounts, the one before it names, an optional first one numbers."""
-    if not 2 <= table.n_cols <= 3:
+    """A PK budget block printed without a header row ("1. | Kegiatan ... | Rp. 1.759.811.000",
+    or "Program ... | : | Rp | 921.285.000"): amounts in the last column, names in the widest
+    text column, an optional first column of numbers; ":" and "Rp" columns carry no field."""
+    if not 2 <= table.n_cols <= 5:
         return None
     rows = [[t.strip() for t in table.row_texts(r)] for r in range(table.n_rows)]
-    amounts = sum(1 for texts in rows if _AMOUNT_RE.match(texts[-1]) and re.search(r"[A-Za-z]{3}", texts[-2]))
+    amounts = sum(1 for texts in rows if _AMOUNT_RE.match(_currency_joined(texts)))
     if amounts < MIN_HEADERLESS_BUDGET_LINES or amounts < len(rows) // 2:
         return None
-    numbered = table.n_cols == 3 and all(not t[0] or _ROW_NUMBER_RE.match(t[0]) or t[0] == t[1] for t in rows)
-    if table.n_cols == 3 and not numbered:
+    columns = [""] * table.n_cols
+    columns[-1] = "pagu"
+    text_cols = [c for c in range(table.n_cols - 1) if not _is_filler_column(rows, c)]
+    if not text_cols:
         return None
-    columns = ("no", "uraian", "pagu") if table.n_cols == 3 else ("uraian", "pagu")
-    return ColumnMap(columns=columns, header_rows=0, kind="budget", printed=("",) * len(columns))
+    columns[max(text_cols, key=lambda c: sum(len(r[c]) for r in rows))] = "uraian"
+    if columns[0] == "" and 0 in text_cols and all(not r[0] or _ROW_NUMBER_RE.match(r[0]) for r in rows):
+        columns[0] = "no"
+    if "uraian" not in columns or not any(re.search(r"[A-Za-z]{3}", r[columns.index("uraian")]) for r in rows):
+        return None
+    return ColumnMap(columns=tuple(columns), header_rows=0, kind="budget", printed=("",) * len(columns))
+
+
+def _currency_joined(texts: list[str]) -> str:
+    last = texts[-1]
+    return f"{texts[-2]} {last}" if len(texts) >= 2 and _CURRENCY_RE.match(texts[-2]) else last
+
+
+def _is_filler_column(rows: list[list[str]], col: int) -> bool:
+    """A column of ":" separators or "Rp" signs (OCR turns some ":" into "5" or "3")."""
+    return all(len(r[col]) <= 3 and not re.search(r"[a-z]{2}", r[col]) or _CURRENCY_RE.match(r[col]) for r in rows)
 
 
 def _numbered(rows: list, reasons: list[tuple[str, ...]]) -> tuple:

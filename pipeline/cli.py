@@ -10,7 +10,7 @@ import click
 
 from extract.page import ExtractSettings
 from extract.tesseract import DEFAULT_LANG, TesseractError, check_languages
-from pipeline.run import EXIT_USAGE, RunSettings, run_batch
+from pipeline.run import EXIT_USAGE, RunSettings, RunUsageError, run_batch
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,7 +48,11 @@ def run(inputs: tuple[Path, ...], out_dir: Path, workers: int | None, dpi: int |
         workers=workers or RunSettings().workers, max_pages=max_pages, force=force, strict=strict,
         quiet=quiet, scheduler=scheduler,
     )
-    summary = run_batch(list(inputs), out_dir, settings)
+    try:
+        summary = run_batch(list(inputs), out_dir, settings)
+    except RunUsageError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     click.echo(summary.line())
     if summary.reasons:
         click.echo("flags: " + ", ".join(f"{code} {count}" for code, count in summary.reasons.items()))

@@ -29,7 +29,10 @@ CLUSTER_CONNECT_TIMEOUT = "20s"
 
 
 class WorkerCrashed(Exception):
-    reason = "WORKER_CRASHED"
+    # DATASETS.md has a fixed set of reason codes: a file that kills the process reading it
+    # (a pdfium or tesseract crash, memory exhausted) is, for the analyst, an unreadable file;
+    # the message says what happened.
+    reason = "PDF_UNREADABLE"
 
 
 class SchedulerUnavailable(Exception):

@@ -16,12 +16,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
 from extract import raster as rs
 from extract.models import BBox, ExtractionKind, PageExtraction, PageRef, Table
 from extract.page import ExtractSettings, PageWork, extract_page
 from extract.pdf import PdfError, open_pdf
 from extract.tesseract import OcrEngine, TesseractError, TesseractTimeout
 from extract.tsv import TsvError
+from normalize.headers import is_header_row
 from normalize.models import DocumentInfo, IndicatorRow
 from pipeline.export import budget_row_to_record, indicator_row_to_record
 from pipeline.guard import GuardedEngine
@@ -77,7 +80,7 @@ def process_document(job: DocumentJob, engine: OcrEngine | None = None) -> Docum
             result = _process_pdf(job, engine)
     except PdfError as exc:
         result = failed_result(job, exc.reason, str(exc))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
         if job.strict:
             raise
         result = failed_result(job, "PDF_UNREADABLE", f"{type(exc).__name__}: {exc}")
@@ -124,7 +127,7 @@ def _process_pdf(job: DocumentJob, engine: OcrEngine | None) -> DocumentResult:
         count = source.page_count if job.max_pages is None else min(source.page_count, job.max_pages)
         guarded = GuardedEngine(engine, job.settings.lang)
         extractions = [
-            extract_or_flag(job, lambda n: extract_page(source, n, job.doc_sha256, job.settings, guarded), n)
+            extract_or_flag(job, lambda n: extract_page(source, n, job.doc_sha256, job.settings, guarded, is_header_row), n)
             for n in range(1, count + 1)
         ]
         return document_to_result(

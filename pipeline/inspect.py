@@ -8,6 +8,7 @@ from extract import raster as rs
 from extract.debug import draw_page, save_png
 from extract.page import ExtractSettings, extract_page
 from extract.pdf import open_pdf
+from normalize.headers import is_header_row
 from pipeline.guard import GuardedEngine
 
 INSPECT_DPI = 150
@@ -18,7 +19,7 @@ def inspect_page(path: Path, number: int, target: Path, settings: ExtractSetting
     with open_pdf(path) as source:
         if not 1 <= number <= source.page_count:
             raise ValueError(f"{path.name} has {source.page_count} pages, not {number}")
-        work = extract_page(source, number, "inspect", settings, GuardedEngine(None, settings.lang))
+        work = extract_page(source, number, "inspect", settings, GuardedEngine(None, settings.lang), is_header_row)
         raster = work.raster or rs.render_page(source.pdfium_page(number), INSPECT_DPI)
         if work.raster is None:
             raster = rs.deskew(rs.rotate_right_angle(raster, work.extraction.rotation), work.extraction.skew)

@@ -42,7 +42,9 @@ EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_FILES_FAILED = 3
 PDF_SUFFIXES = (".pdf",)
-INTERNAL_ERROR = "INTERNAL_ERROR"  # an exception no stage turned into a reason code
+# An exception no stage turned into a reason code: reported with the contract's code for a
+# file that could not be read, the exception in the message and the traceback in run.log.
+INTERNAL_ERROR = "PDF_UNREADABLE"
 LOCK_NAME = ".kinerja.lock"
 OUTPUT_MODE = 0o644  # mkstemp makes files private; outputs are for analysts
 log = logging.getLogger("kinerja")

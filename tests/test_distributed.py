@@ -48,7 +48,7 @@ def test_scheduler_local_starts_its_own_cluster(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_a_document_that_kills_its_dask_worker_fails_alone(tmp_path: Path, scan_pdf: Path) -> None:
     """The scheduler gives up on a task whose workers die (allowed-failures, 0 here to be
-    quick): that document is WORKER_CRASHED, the others are read, and no part is written
+    quick): that document fails with PDF_UNREADABLE (worker died), the others are read, and no part is written
     for it, so the next run tries it again."""
     import sys
 
@@ -70,7 +70,7 @@ def test_a_document_that_kills_its_dask_worker_fails_alone(tmp_path: Path, scan_
     finally:
         cloudpickle.unregister_pickle_by_value(sys.modules[KillingEngine.__module__])
     documents = by_file(tmp_path / "out" / "documents.csv")
-    assert documents["b-scan.pdf"]["error"].startswith("WORKER_CRASHED")
+    assert documents["b-scan.pdf"]["error"].startswith("PDF_UNREADABLE")
     assert documents["a-text.pdf"]["status"] == documents["c-text.pdf"]["status"] == "ok"
     assert summary.exit_code == EXIT_FILES_FAILED
     assert ("b-scan.pdf", "failed", None) in catalog_rows(tmp_path / "out")

@@ -79,11 +79,11 @@ def test_a_worker_that_dies_fails_only_its_document(tmp_path: Path, scan_pdf: Pa
     summary = run_batch([folder], tmp_path / "out", settings(workers=2), engine=KillingEngine())  # type: ignore[arg-type]
     documents = by_file(tmp_path / "out" / "documents.csv")
     assert documents["b-scan.pdf"]["status"] == "failed"
-    assert documents["b-scan.pdf"]["error"].startswith("WORKER_CRASHED")
+    assert documents["b-scan.pdf"]["error"].startswith("PDF_UNREADABLE")
     assert [documents[f"{c}-text.pdf"]["status"] for c in "acd"] == ["ok", "ok", "ok"]
     assert summary.exit_code == EXIT_FILES_FAILED
     assert any(
-        r["reason"] == "WORKER_CRASHED" for r in read_rows(tmp_path / "out" / "review/review.csv")
+        r["reason"] == "PDF_UNREADABLE" for r in read_rows(tmp_path / "out" / "review/review.csv")
     )
     # No part was written for it: the next run tries it again (here with an engine that works).
     engine = RecordedEngine((RECORDED / "pk-mojokerto-scan-p1.tsv").read_text(encoding="utf-8"))
