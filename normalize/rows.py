@@ -663,7 +663,8 @@ def headerless_budget_map(table: Table) -> ColumnMap | None:
     if not text_cols:
         return None
     columns[max(text_cols, key=lambda c: sum(len(r[c]) for r in rows))] = "uraian"
-    if columns[0] == "" and 0 in text_cols and all(not r[0] or _ROW_NUMBER_RE.match(r[0]) for r in rows):
+    # A first column of row numbers; a label there with nothing beside it spans both columns.
+    if columns[0] == "" and 0 in text_cols and all(not r[0] or _ROW_NUMBER_RE.match(r[0]) or r[1] in ("", r[0]) for r in rows):
         columns[0] = "no"
     if "uraian" not in columns or not any(re.search(r"[A-Za-z]{3}", r[columns.index("uraian")]) for r in rows):
         return None
