@@ -47,14 +47,20 @@ def ends_in_number(line: list[Word]) -> bool:
     return len(line) >= 2 and NUMBER_RE.match(line[-1].text) is not None
 
 
-def block_from(lines: list[list[Word]], start: int, aligned_right: float | None) -> list[list[Word]]:
+def block_from(
+    lines: list[list[Word]], start: int, aligned_right: float | None
+) -> list[list[Word]]:
     """Lines from ``start`` while they keep close together (and aligned, for number runs)."""
     block = [lines[start]]
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         gap = min(w.bbox.top for w in line) - max(w.bbox.bottom for w in block[-1])
         if gap > MAX_LINE_GAP * line_height(block[-1]):
             break
-        if aligned_right is not None and ends_in_number(line) and abs(line[-1].bbox.x1 - aligned_right) > ALIGN_TOLERANCE_PT:
+        if (
+            aligned_right is not None
+            and ends_in_number(line)
+            and abs(line[-1].bbox.x1 - aligned_right) > ALIGN_TOLERANCE_PT
+        ):
             break
         block.append(line)
     if aligned_right is not None:  # a number run ends at its last aligned number
@@ -108,10 +114,18 @@ def block_to_table(block: list[list[Word]], page: int) -> Table | None:
         bottom = max(w.bbox.bottom for ln in row for w in ln) + 1
         for c in range(len(xs) - 1):
             words = tuple(w for ln in row for w in ln if xs[c] <= w.bbox.center[0] < xs[c + 1])
-            cells.append(Cell(row=r, col=c, bbox=BBox(xs[c], top, xs[c + 1], bottom), page=page, words=words))
+            cells.append(
+                Cell(row=r, col=c, bbox=BBox(xs[c], top, xs[c + 1], bottom), page=page, words=words)
+            )
     bbox = BBox(left, cells[0].bbox.top, right, cells[-1].bbox.bottom)
-    return Table(cells=tuple(cells), n_rows=len(rows), n_cols=len(xs) - 1, pages=(page,), bbox=bbox,
-                 source=TableSource.BORDERLESS)
+    return Table(
+        cells=tuple(cells),
+        n_rows=len(rows),
+        n_cols=len(xs) - 1,
+        pages=(page,),
+        bbox=bbox,
+        source=TableSource.BORDERLESS,
+    )
 
 
 def lines_to_rows(block: list[list[Word]], xs: list[float]) -> list[list[list[Word]]]:
@@ -121,7 +135,9 @@ def lines_to_rows(block: list[list[Word]], xs: list[float]) -> list[list[list[Wo
     for index, line in enumerate(block):
         starts = any(w.bbox.center[0] < xs[1] for w in line)
         # A second amount in a row is a new row, even without a label (a total line).
-        second_value = ends_in_number(line) and any(ends_in_number(ln) for ln in rows[-1]) if rows else False
+        second_value = (
+            ends_in_number(line) and any(ends_in_number(ln) for ln in rows[-1]) if rows else False
+        )
         if index <= 1 or starts or second_value or not rows:
             rows.append([line])
         else:

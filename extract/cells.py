@@ -45,14 +45,21 @@ def cell_interior(cell: GridCell) -> BBox | None:
     box = cell.bbox
     if box.width <= 3 * CELL_MARGIN_PT or box.height <= 2 * CELL_MARGIN_PT:
         return None
-    return BBox(box.x0 + CELL_MARGIN_PT, box.top + CELL_MARGIN_PT, box.x1 - CELL_MARGIN_PT, box.bottom - CELL_MARGIN_PT)
+    return BBox(
+        box.x0 + CELL_MARGIN_PT,
+        box.top + CELL_MARGIN_PT,
+        box.x1 - CELL_MARGIN_PT,
+        box.bottom - CELL_MARGIN_PT,
+    )
 
 
 def pixel_box(bbox: BBox, scale: float, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
     height, width = shape[:2]
     return (
-        max(0, int(bbox.x0 * scale)), max(0, int(bbox.top * scale)),
-        min(width, int(bbox.x1 * scale)), min(height, int(bbox.bottom * scale)),
+        max(0, int(bbox.x0 * scale)),
+        max(0, int(bbox.top * scale)),
+        min(width, int(bbox.x1 * scale)),
+        min(height, int(bbox.bottom * scale)),
     )
 
 
@@ -76,7 +83,11 @@ def cells_to_reread(
             if interior is None:
                 continue
             inside = [w for w in words if cell.bbox.contains_point(*w.bbox.center)]
-            if inside and not doubtful(inside) and not has_unread_ink(clean, interior, inside, scale):
+            if (
+                inside
+                and not doubtful(inside)
+                and not has_unread_ink(clean, interior, inside, scale)
+            ):
                 continue
             if inside or has_ink(clean, interior, scale):
                 wanted.append((interior, inside))
@@ -89,12 +100,20 @@ def merge_readings(old: list[Word], new: list[Word]) -> list[Word]:
     first reading stays and the second only adds words where the first found nothing."""
     if not old or (doubtful(old) and mean_confidence(new) > mean_confidence(old)):
         return new
-    if len(new) > len(old) and contains_most(new, old) and mean_confidence(new) >= mean_confidence(old) - 5:
+    if (
+        len(new) > len(old)
+        and contains_most(new, old)
+        and mean_confidence(new) >= mean_confidence(old) - 5
+    ):
         return new
     fresh = [
-        w for w in new
+        w
+        for w in new
         if (w.confidence or 0) >= TRUSTED_CONFIDENCE
-        and not any(o.bbox.contains_point(*w.bbox.center) or w.bbox.contains_point(*o.bbox.center) for o in old)
+        and not any(
+            o.bbox.contains_point(*w.bbox.center) or w.bbox.contains_point(*o.bbox.center)
+            for o in old
+        )
     ]
     return old + fresh
 
@@ -110,7 +129,10 @@ def contains_most(new: list[Word], old: list[Word]) -> bool:
 
 
 def doubtful(words: list[Word]) -> bool:
-    return mean_confidence(words) < REREAD_BELOW_CONFIDENCE or min_confidence(words) < REREAD_WORD_BELOW
+    return (
+        mean_confidence(words) < REREAD_BELOW_CONFIDENCE
+        or min_confidence(words) < REREAD_WORD_BELOW
+    )
 
 
 def has_unread_ink(clean: np.ndarray, interior: BBox, words: list[Word], scale: float) -> bool:
@@ -122,7 +144,10 @@ def has_unread_ink(clean: np.ndarray, interior: BBox, words: list[Word], scale: 
     pad = max(1, round(UNREAD_PAD_PT * scale))
     for word in words:
         wx0, wy0, wx1, wy1 = pixel_box(word.bbox, scale, clean.shape)
-        dark[max(0, wy0 - y0 - pad):max(0, wy1 - y0 + pad), max(0, wx0 - x0 - pad):max(0, wx1 - x0 + pad)] = False
+        dark[
+            max(0, wy0 - y0 - pad) : max(0, wy1 - y0 + pad),
+            max(0, wx0 - x0 - pad) : max(0, wx1 - x0 + pad),
+        ] = False
     # Count only rows with a run of ink, so specks and the odd serif do not trigger a re-read.
     inked_rows = int((dark.sum(axis=1) >= max(3, round(UNREAD_MIN_WIDTH_PT * scale))).sum())
     return inked_rows >= round(UNREAD_MIN_HEIGHT_PT * scale)
@@ -149,7 +174,9 @@ def crop_for_ocr(region: np.ndarray, factor: float) -> np.ndarray:
     return binary
 
 
-def crops_to_strip(clean: np.ndarray, boxes: list[BBox], scale: float) -> tuple[np.ndarray, list[Crop], float]:
+def crops_to_strip(
+    clean: np.ndarray, boxes: list[BBox], scale: float
+) -> tuple[np.ndarray, list[Crop], float]:
     """Stack the cell crops top to bottom, left-aligned, with white gaps; returns the strip's scale."""
     factor = max(1.0, STRIP_DPI / (scale * 72))
     pieces, crops, top = [], [], STRIP_GAP_PX
@@ -162,29 +189,47 @@ def crops_to_strip(clean: np.ndarray, boxes: list[BBox], scale: float) -> tuple[
     width = max(p.shape[1] for _, p in pieces) + 2 * STRIP_GAP_PX
     strip = np.full((top, width), 255, dtype=np.uint8)
     for (offset, piece), crop in zip(pieces, crops, strict=True):
-        strip[offset:offset + piece.shape[0], crop.left_px:crop.left_px + piece.shape[1]] = piece
+        strip[offset : offset + piece.shape[0], crop.left_px : crop.left_px + piece.shape[1]] = (
+            piece
+        )
     return strip, crops, scale * factor
 
 
-def strip_words_to_cells(words: tuple[Word, ...], crops: list[Crop], scale: float) -> list[list[Word]]:
+def strip_words_to_cells(
+    words: tuple[Word, ...], crops: list[Crop], scale: float
+) -> list[list[Word]]:
     """Words found in the strip, moved back onto the page, one list per crop; words between
     crops are dropped."""
     placed: list[list[Word]] = [[] for _ in crops]
     for word in words:
         y_px = (word.bbox.top + word.bbox.bottom) / 2 * scale
-        index = next((i for i, c in enumerate(crops) if c.top_px <= y_px <= c.top_px + c.bbox.height * scale + 1), None)
+        index = next(
+            (
+                i
+                for i, c in enumerate(crops)
+                if c.top_px <= y_px <= c.top_px + c.bbox.height * scale + 1
+            ),
+            None,
+        )
         if index is None:
             continue
         crop = crops[index]
         dx = crop.bbox.x0 - crop.left_px / scale
         dy = crop.bbox.top - crop.top_px / scale
         box = BBox(word.bbox.x0 + dx, word.bbox.top + dy, word.bbox.x1 + dx, word.bbox.bottom + dy)
-        placed[index].append(Word(text=word.text, bbox=box, confidence=word.confidence, line_key=word.line_key))
+        placed[index].append(
+            Word(text=word.text, bbox=box, confidence=word.confidence, line_key=word.line_key)
+        )
     return placed
 
 
 def reread_cells(
-    grids: list[Grid], words: tuple[Word, ...], clean: np.ndarray, scale: float, engine: OcrEngine, timeout: float
+    grids: list[Grid],
+    words: tuple[Word, ...],
+    clean: np.ndarray,
+    scale: float,
+    engine: OcrEngine,
+    timeout: float,
 ) -> tuple[Word, ...]:
     """The page's words with badly read cells replaced by a second, cell-by-cell reading
     where that reading is more confident."""

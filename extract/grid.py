@@ -74,7 +74,9 @@ class Grid:
         return len(self.xs) - 1
 
 
-def mask_to_segments(ink: np.ndarray, points_per_pixel: float) -> tuple[list[Segment], list[Segment]]:
+def mask_to_segments(
+    ink: np.ndarray, points_per_pixel: float
+) -> tuple[list[Segment], list[Segment]]:
     """Horizontal and vertical rulings of a binary ink mask (255 = ink), in points."""
     min_length = max(10, int(MIN_LINE_LENGTH_PT / points_per_pixel))
     bridge = max(2, round(BRIDGE_PT / points_per_pixel))
@@ -96,28 +98,55 @@ def join_collinear(segments: list[Segment]) -> list[Segment]:
             and abs(last.position - segment.position) <= SNAP_TOLERANCE
             and segment.start - last.end <= GAP_PT
         ):
-            joined[-1] = Segment(last.horizontal, (last.position + segment.position) / 2, last.start, max(last.end, segment.end))
+            joined[-1] = Segment(
+                last.horizontal,
+                (last.position + segment.position) / 2,
+                last.start,
+                max(last.end, segment.end),
+            )
         else:
             joined.append(segment)
     return joined
 
 
-def _directional_lines(ink: np.ndarray, open_size: tuple[int, int], close_size: tuple[int, int]) -> np.ndarray:
+def _directional_lines(
+    ink: np.ndarray, open_size: tuple[int, int], close_size: tuple[int, int]
+) -> np.ndarray:
     # Opening with a long kernel keeps only strokes longer than any letter, which also drops
     # stamp arcs and signature scribbles.
-    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, close_size))
-    return cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, open_size))
+    closed = cv2.morphologyEx(
+        ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, close_size)
+    )
+    return cv2.morphologyEx(
+        closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, open_size)
+    )
 
 
-def _components_to_segments(lines: np.ndarray, horizontal: bool, points_per_pixel: float) -> list[Segment]:
+def _components_to_segments(
+    lines: np.ndarray, horizontal: bool, points_per_pixel: float
+) -> list[Segment]:
     count, _, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
     segments = []
     for index in range(1, count):
         x, y, width, height, _ = (int(v) for v in stats[index])
         if horizontal and width > 4 * height:
-            segments.append(Segment(True, (y + height / 2) * points_per_pixel, x * points_per_pixel, (x + width) * points_per_pixel))
+            segments.append(
+                Segment(
+                    True,
+                    (y + height / 2) * points_per_pixel,
+                    x * points_per_pixel,
+                    (x + width) * points_per_pixel,
+                )
+            )
         elif not horizontal and height > 4 * width:
-            segments.append(Segment(False, (x + width / 2) * points_per_pixel, y * points_per_pixel, (y + height) * points_per_pixel))
+            segments.append(
+                Segment(
+                    False,
+                    (x + width / 2) * points_per_pixel,
+                    y * points_per_pixel,
+                    (y + height) * points_per_pixel,
+                )
+            )
     return segments
 
 
@@ -126,9 +155,13 @@ def edges_to_segments(edges: list[dict]) -> tuple[list[Segment], list[Segment]]:
     horizontal, vertical = [], []
     for edge in edges:
         if edge["orientation"] == "h":
-            horizontal.append(Segment(True, float(edge["top"]), float(edge["x0"]), float(edge["x1"])))
+            horizontal.append(
+                Segment(True, float(edge["top"]), float(edge["x0"]), float(edge["x1"]))
+            )
         elif edge["orientation"] == "v":
-            vertical.append(Segment(False, float(edge["x0"]), float(edge["top"]), float(edge["bottom"])))
+            vertical.append(
+                Segment(False, float(edge["x0"]), float(edge["top"]), float(edge["bottom"]))
+            )
     return horizontal, vertical
 
 
@@ -159,7 +192,9 @@ def _touches(h: Segment, v: Segment) -> bool:
     )
 
 
-def _connected_groups(horizontal: list[Segment], vertical: list[Segment]) -> list[tuple[list[Segment], list[Segment]]]:
+def _connected_groups(
+    horizontal: list[Segment], vertical: list[Segment]
+) -> list[tuple[list[Segment], list[Segment]]]:
     parent = list(range(len(horizontal) + len(vertical)))
 
     def find(i: int) -> int:
@@ -189,7 +224,9 @@ def positions_to_cuts(positions: list[float]) -> list[float]:
     return [sum(c) / len(c) for c in cuts]
 
 
-def _group_to_grid(horizontal: list[Segment], vertical: list[Segment], boundary_ink: BoundaryInk | None) -> Grid | None:
+def _group_to_grid(
+    horizontal: list[Segment], vertical: list[Segment], boundary_ink: BoundaryInk | None
+) -> Grid | None:
     ys = positions_to_cuts([s.position for s in horizontal])
     xs = positions_to_cuts([s.position for s in vertical])
     # Tables drawn without outer side borders still end where their horizontal rules end.
@@ -198,7 +235,12 @@ def _group_to_grid(horizontal: list[Segment], vertical: list[Segment], boundary_
         xs.insert(0, left)
     if right - xs[-1] > MIN_TABLE_SIZE:
         xs.append(right)
-    if len(xs) < 2 or len(ys) < 2 or xs[-1] - xs[0] < MIN_TABLE_SIZE or ys[-1] - ys[0] < MIN_TABLE_SIZE:
+    if (
+        len(xs) < 2
+        or len(ys) < 2
+        or xs[-1] - xs[0] < MIN_TABLE_SIZE
+        or ys[-1] - ys[0] < MIN_TABLE_SIZE
+    ):
         return None
     cells = _slots_to_cells(xs, ys, horizontal, vertical, boundary_ink)
     return Grid(xs=tuple(xs), ys=tuple(ys), cells=tuple(cells))
@@ -220,7 +262,10 @@ def _coverage(segments: list[Segment], position: float, start: float, end: float
 
 
 def _slots_to_cells(
-    xs: list[float], ys: list[float], horizontal: list[Segment], vertical: list[Segment],
+    xs: list[float],
+    ys: list[float],
+    horizontal: list[Segment],
+    vertical: list[Segment],
     boundary_ink: BoundaryInk | None,
 ) -> list[GridCell]:
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
@@ -236,7 +281,10 @@ def _slots_to_cells(
         segments = horizontal if is_horizontal else vertical
         if _coverage(segments, position, start, end) >= MIN_BOUNDARY_COVER:
             return True
-        return boundary_ink is not None and boundary_ink(is_horizontal, position, start, end) >= MIN_BOUNDARY_COVER
+        return (
+            boundary_ink is not None
+            and boundary_ink(is_horizontal, position, start, end) >= MIN_BOUNDARY_COVER
+        )
 
     for r in range(n_rows):
         for c in range(n_cols):
@@ -247,7 +295,9 @@ def _slots_to_cells(
     return _merged_slots_to_cells(parent, find, xs, ys)
 
 
-def _merged_slots_to_cells(parent: list[int], find, xs: list[float], ys: list[float]) -> list[GridCell]:  # type: ignore[no-untyped-def]
+def _merged_slots_to_cells(
+    parent: list[int], find, xs: list[float], ys: list[float]
+) -> list[GridCell]:  # type: ignore[no-untyped-def]
     n_cols = len(xs) - 1
     members: dict[int, list[tuple[int, int]]] = {}
     for index in range(len(parent)):
@@ -267,7 +317,9 @@ def _merged_slots_to_cells(parent: list[int], find, xs: list[float], ys: list[fl
                 taken.add((r, c))
             continue
         taken |= box
-        cells.append(GridCell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, BBox(xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])))
+        cells.append(
+            GridCell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, BBox(xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1]))
+        )
     return cells
 
 
@@ -287,8 +339,8 @@ def mask_boundary_ink(ink: np.ndarray, points_per_pixel: float) -> BoundaryInk:
         b = min(mask.shape[1], int(round(end / points_per_pixel)) - 2 * band)
         if b - a < 4 or not reach <= at < mask.shape[0] - reach:
             return 0.0
-        on_line = mask[at - band:at + band + 1, a:b].max(axis=0) > 0
-        thickness = (mask[at - reach:at + reach + 1, a:b] > 0).sum(axis=0)
+        on_line = mask[at - band : at + band + 1, a:b].max(axis=0) > 0
+        thickness = (mask[at - reach : at + reach + 1, a:b] > 0).sum(axis=0)
         return float((on_line & (thickness <= thin)).mean())
 
     return coverage

@@ -106,7 +106,9 @@ class Cell:
 
     def __post_init__(self) -> None:
         if self.row < 0 or self.col < 0 or self.row_span < 1 or self.col_span < 1:
-            raise ValueError(f"bad cell position {self.row},{self.col} span {self.row_span}x{self.col_span}")
+            raise ValueError(
+                f"bad cell position {self.row},{self.col} span {self.row_span}x{self.col_span}"
+            )
 
     @property
     def lines(self) -> list[str]:
@@ -123,7 +125,10 @@ class Cell:
         return sum(scores) / len(scores) if scores else None
 
     def covers(self, row: int, col: int) -> bool:
-        return self.row <= row < self.row + self.row_span and self.col <= col < self.col + self.col_span
+        return (
+            self.row <= row < self.row + self.row_span
+            and self.col <= col < self.col + self.col_span
+        )
 
 
 class TableSource(str, Enum):
@@ -149,7 +154,9 @@ class Table:
             raise ValueError("negative table size")
         for cell in self.cells:
             if cell.row + cell.row_span > self.n_rows or cell.col + cell.col_span > self.n_cols:
-                raise ValueError(f"cell {cell.row},{cell.col} outside a {self.n_rows}x{self.n_cols} grid")
+                raise ValueError(
+                    f"cell {cell.row},{cell.col} outside a {self.n_rows}x{self.n_cols} grid"
+                )
         if self.row_pages and len(self.row_pages) != self.n_rows:
             raise ValueError("row_pages must give one page per row")
 

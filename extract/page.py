@@ -27,7 +27,13 @@ from extract.grid import (
 from extract.models import ExtractionKind, PageExtraction, PageRef, Table, Word
 from extract.pdf import PdfSource, page_to_embedded_images, page_to_text_layer
 from extract.tables import grid_to_table
-from extract.tesseract import DEFAULT_LANG, DEFAULT_PSM, OcrEngine, TesseractEngine, image_for_tesseract
+from extract.tesseract import (
+    DEFAULT_LANG,
+    DEFAULT_PSM,
+    OcrEngine,
+    TesseractEngine,
+    image_for_tesseract,
+)
 from extract.tsv import OcrReading, tsv_to_reading
 
 RETRY_BELOW_CONFIDENCE = 60.0  # mean word confidence under which other readings are tried
@@ -61,8 +67,12 @@ class PageWork:
 
 
 def extract_page(
-    source: PdfSource, number: int, doc_sha256: str, settings: ExtractSettings,
-    engine: OcrEngine | None = None, is_header: IsHeader | None = None,
+    source: PdfSource,
+    number: int,
+    doc_sha256: str,
+    settings: ExtractSettings,
+    engine: OcrEngine | None = None,
+    is_header: IsHeader | None = None,
 ) -> PageWork:
     """``is_header`` (from the domain layer) recognises a header line of a table printed
     without rulings; without it only aligned number runs start a borderless table."""
@@ -75,7 +85,9 @@ def extract_page(
     else:
         images = page_to_embedded_images(plumber_page)
         rs.check_embedded_images(images)
-        dpi = rs.choose_dpi(images, float(plumber_page.width), float(plumber_page.height), settings.dpi)
+        dpi = rs.choose_dpi(
+            images, float(plumber_page.width), float(plumber_page.height), settings.dpi
+        )
         raster = rs.render_page(source.pdfium_page(number), dpi)
         work = raster_to_work(ref, raster, settings, engine or TesseractEngine(lang=settings.lang))
     source.release_page(number)
@@ -84,37 +96,56 @@ def extract_page(
     return work
 
 
-def with_borderless_tables(extraction: PageExtraction, is_header: IsHeader | None) -> PageExtraction:
+def with_borderless_tables(
+    extraction: PageExtraction, is_header: IsHeader | None
+) -> PageExtraction:
     """Add the tables found among the words that no ruled table holds."""
     from dataclasses import replace
 
     ruled = [t for t in extraction.tables if not is_frame(t)]
-    found = words_to_borderless_tables(extraction.words, extraction.ref.page, [t.bbox for t in ruled], is_header)
+    found = words_to_borderless_tables(
+        extraction.words, extraction.ref.page, [t.bbox for t in ruled], is_header
+    )
     if not found:
         return extraction
     # A frame that holds a borderless table gives way to it.
-    frames = [t for t in extraction.tables if is_frame(t) and not any(t.bbox.intersection_area(f.bbox) > 0 for f in found)]
+    frames = [
+        t
+        for t in extraction.tables
+        if is_frame(t) and not any(t.bbox.intersection_area(f.bbox) > 0 for f in found)
+    ]
     tables = sorted([*ruled, *frames, *found], key=lambda t: (t.bbox.top, t.bbox.x0))
     return replace(extraction, tables=tuple(tables))
 
 
 def text_page_to_work(ref: PageRef, plumber_page, words: tuple[Word, ...]) -> PageWork:  # type: ignore[no-untyped-def]
     horizontal, vertical = edges_to_segments(plumber_page.edges)
-    tables = tuple(grid_to_table(g, words, ref.page, words) for g in segments_to_grids(horizontal, vertical))
+    tables = tuple(
+        grid_to_table(g, words, ref.page, words) for g in segments_to_grids(horizontal, vertical)
+    )
     extraction = PageExtraction(
-        ref=ref, extraction=ExtractionKind.TEXT, width=float(plumber_page.width),
-        height=float(plumber_page.height), words=words, tables=tables,
+        ref=ref,
+        extraction=ExtractionKind.TEXT,
+        width=float(plumber_page.width),
+        height=float(plumber_page.height),
+        words=words,
+        tables=tables,
     )
     return PageWork(extraction=extraction, rulings=horizontal + vertical)
 
 
-def raster_to_work(ref: PageRef, raster: rs.PageRaster, settings: ExtractSettings, engine: OcrEngine) -> PageWork:
+def raster_to_work(
+    ref: PageRef, raster: rs.PageRaster, settings: ExtractSettings, engine: OcrEngine
+) -> PageWork:
     """Straighten the page, find its rulings, read it, and put the words into cells."""
     height, width = raster.image.shape
     if rs.is_blank(raster.image):
         extraction = PageExtraction(
-            ref=ref, extraction=ExtractionKind.OCR, width=width / raster.scale,
-            height=height / raster.scale, is_blank=True,
+            ref=ref,
+            extraction=ExtractionKind.OCR,
+            width=width / raster.scale,
+            height=height / raster.scale,
+            is_blank=True,
         )
         return PageWork(extraction=extraction, raster=raster)
     rotation = page_rotation(raster, engine, settings.page_timeout)
@@ -130,14 +161,24 @@ def raster_to_work(ref: PageRef, raster: rs.PageRaster, settings: ExtractSetting
         flipped_reading = read_clean(flipped_layout.clean, flipped.scale, settings, engine)
         if flipped_reading.score > reading.score:
             rotation, straight, layout, reading = 180, flipped, flipped_layout, flipped_reading
-    words = reread_cells(layout.grids, reading.words, layout.clean, straight.scale, engine, settings.page_timeout)
+    words = reread_cells(
+        layout.grids, reading.words, layout.clean, straight.scale, engine, settings.page_timeout
+    )
     tables = tuple(grid_to_table(g, words, ref.page, words) for g in layout.grids)
     reasons, details = ocr_page_reasons(reading, tables)
     out_height, out_width = straight.image.shape
     extraction = PageExtraction(
-        ref=ref, extraction=ExtractionKind.OCR, width=out_width / straight.scale,
-        height=out_height / straight.scale, words=words, tables=tables, rotation=rotation,
-        skew=skew, ocr_confidence=reading.mean_confidence, reasons=reasons, details=details,
+        ref=ref,
+        extraction=ExtractionKind.OCR,
+        width=out_width / straight.scale,
+        height=out_height / straight.scale,
+        words=words,
+        tables=tables,
+        rotation=rotation,
+        skew=skew,
+        ocr_confidence=reading.mean_confidence,
+        reasons=reasons,
+        details=details,
     )
     return PageWork(extraction=extraction, raster=straight, rulings=layout.rulings)
 
@@ -152,9 +193,17 @@ class PageLayout:
 def page_layout(straight: rs.PageRaster) -> PageLayout:
     ink = rs.ink_mask(straight.image)
     horizontal, vertical = mask_to_segments(ink, 1 / straight.scale)
-    grids = segments_to_grids(horizontal, vertical, mask_boundary_ink(rs.faint_ink_mask(straight.image), 1 / straight.scale))
+    grids = segments_to_grids(
+        horizontal,
+        vertical,
+        mask_boundary_ink(rs.faint_ink_mask(straight.image), 1 / straight.scale),
+    )
     rulings = [s for s in horizontal + vertical if any(segment_in_grid(s, g) for g in grids)]
-    return PageLayout(grids=grids, rulings=rulings, clean=erase_rulings(straight.image, ink, rulings, straight.scale))
+    return PageLayout(
+        grids=grids,
+        rulings=rulings,
+        clean=erase_rulings(straight.image, ink, rulings, straight.scale),
+    )
 
 
 def segment_in_grid(segment: Segment, grid: Grid) -> bool:
@@ -175,7 +224,9 @@ def page_rotation(raster: rs.PageRaster, engine: OcrEngine, timeout: float) -> i
     return rotation if rotation in (90, 270) else 90
 
 
-def best_reading(straight: rs.PageRaster, clean: np.ndarray, settings: ExtractSettings, engine: OcrEngine) -> OcrReading:
+def best_reading(
+    straight: rs.PageRaster, clean: np.ndarray, settings: ExtractSettings, engine: OcrEngine
+) -> OcrReading:
     """The first reading, or on a doubtful page the most confident of a few variants."""
     reading = read_clean(clean, straight.scale, settings, engine)
     if reading.mean_confidence is not None and reading.mean_confidence >= RETRY_BELOW_CONFIDENCE:
@@ -192,46 +243,73 @@ def page_variants(clean: np.ndarray, scale: float) -> list[tuple[np.ndarray, flo
     variants = []
     if scale * 72 < UPSAMPLE_BELOW_DPI:
         factor = 300 / (scale * 72)
-        variants.append((cv2.resize(clean, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC), scale * factor))
+        variants.append(
+            (
+                cv2.resize(clean, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC),
+                scale * factor,
+            )
+        )
     blurred = cv2.GaussianBlur(clean, (3, 3), 0)
     _, binary = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     variants.append((binary, scale))
     return variants
 
 
-def read_clean(clean: np.ndarray, scale: float, settings: ExtractSettings, engine: OcrEngine) -> OcrReading:
+def read_clean(
+    clean: np.ndarray, scale: float, settings: ExtractSettings, engine: OcrEngine
+) -> OcrReading:
     tsv = engine.image_to_tsv(image_for_tesseract(clean), settings.psm, settings.page_timeout)
     return tsv_to_reading(tsv, 1 / scale)
 
 
-def erase_rulings(gray: np.ndarray, ink: np.ndarray, rulings: list[Segment], scale: float) -> np.ndarray:
+def erase_rulings(
+    gray: np.ndarray, ink: np.ndarray, rulings: list[Segment], scale: float
+) -> np.ndarray:
     """Paint the table's rulings white: lines crossing text confuse tesseract. Only the
     rulings of detected grids are erased, never long strokes inside text (underlines,
     letters fused by blur), which would cut words apart."""
     if not rulings:
         return gray
     length = max(20, int(gray.shape[1] / 40))
-    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
-    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
+    horizontal = cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    )
+    vertical = cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length))
+    )
     lines = cv2.bitwise_or(horizontal, vertical)
     band = np.zeros_like(ink)
     pad = max(2, int(round(1.5 * scale)))
     for segment in rulings:
-        position, start, end = (int(round(v * scale)) for v in (segment.position, segment.start, segment.end))
+        position, start, end = (
+            int(round(v * scale)) for v in (segment.position, segment.start, segment.end)
+        )
         if segment.horizontal:
-            band[max(0, position - pad):position + pad + 1, max(0, start - pad):end + pad + 1] = 255
+            band[
+                max(0, position - pad) : position + pad + 1, max(0, start - pad) : end + pad + 1
+            ] = 255
         else:
-            band[max(0, start - pad):end + pad + 1, max(0, position - pad):position + pad + 1] = 255
+            band[
+                max(0, start - pad) : end + pad + 1, max(0, position - pad) : position + pad + 1
+            ] = 255
     mask = cv2.dilate(cv2.bitwise_and(lines, band), np.ones((3, 3), np.uint8))
     clean = gray.copy()
     clean[mask > 0] = 255
     return clean
 
 
-def ocr_page_reasons(reading: OcrReading, tables: tuple[Table, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    confident = [w for w in reading.words if (w.confidence or 0) >= EMPTY_PAGE_MIN_CONFIDENCE and len(w.text) > 1]
+def ocr_page_reasons(
+    reading: OcrReading, tables: tuple[Table, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    confident = [
+        w
+        for w in reading.words
+        if (w.confidence or 0) >= EMPTY_PAGE_MIN_CONFIDENCE and len(w.text) > 1
+    ]
     if len(confident) < EMPTY_PAGE_MAX_WORDS:
-        return ("EMPTY_PAGE",), (f"only {len(confident)} legible words on a page that is not blank (photo or noise?)",)
+        return ("EMPTY_PAGE",), (
+            f"only {len(confident)} legible words on a page that is not blank (photo or noise?)",
+        )
     return (), ()
 
 

@@ -121,7 +121,9 @@ def page_to_text_layer(page: pdfplumber.page.Page) -> TextLayer:
     covered = sum(w.bbox.area for w in words)
     coverage = covered / page_area
     garbled = sum(w.text.count("(cid:") for w in words)
-    usable = coverage >= MIN_TEXT_COVERAGE and len(words) >= MIN_TEXT_WORDS and garbled < len(words) / 4
+    usable = (
+        coverage >= MIN_TEXT_COVERAGE and len(words) >= MIN_TEXT_WORDS and garbled < len(words) / 4
+    )
     return TextLayer(words=words, coverage=round(coverage, 5), usable=usable)
 
 

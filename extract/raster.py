@@ -38,7 +38,9 @@ class PageRaster:
         return self.scale * 72
 
 
-def choose_dpi(images: list[EmbeddedImage], page_width: float, page_height: float, requested: int | None) -> int:
+def choose_dpi(
+    images: list[EmbeddedImage], page_width: float, page_height: float, requested: int | None
+) -> int:
     """The embedded scan's own resolution, kept within what tesseract reads well."""
     if requested:
         return requested
@@ -73,7 +75,12 @@ def render_page(page: pdfium.PdfPage, dpi: int) -> PageRaster:
 
 def rotate_right_angle(raster: PageRaster, degrees: int) -> PageRaster:
     """Turn the page clockwise by a multiple of 90 degrees."""
-    turns = {0: None, 90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+    turns = {
+        0: None,
+        90: cv2.ROTATE_90_CLOCKWISE,
+        180: cv2.ROTATE_180,
+        270: cv2.ROTATE_90_COUNTERCLOCKWISE,
+    }
     code = turns[degrees % 360]
     if code is None:
         return raster
@@ -82,12 +89,16 @@ def rotate_right_angle(raster: PageRaster, degrees: int) -> PageRaster:
 
 def ink_mask(gray: np.ndarray) -> np.ndarray:
     """Dark strokes as 255 on 0; adaptive so faded photocopies keep their lines."""
-    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15)
+    return cv2.adaptiveThreshold(
+        gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15
+    )
 
 
 def faint_ink_mask(gray: np.ndarray) -> np.ndarray:
     """A more sensitive ink mask, for checking where a faded ruling runs."""
-    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 6)
+    return cv2.adaptiveThreshold(
+        gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 6
+    )
 
 
 def estimate_skew(gray: np.ndarray) -> float:
@@ -144,8 +155,12 @@ def looks_sideways(gray: np.ndarray) -> bool:
 
 def _long_lines(mask: np.ndarray) -> np.ndarray:
     length = max(15, min(mask.shape) // 12)
-    horizontal = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
-    vertical = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
+    horizontal = cv2.morphologyEx(
+        mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    )
+    vertical = cv2.morphologyEx(
+        mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length))
+    )
     lines = cv2.bitwise_or(horizontal, vertical)
     return cv2.dilate(lines, np.ones((3, 3), np.uint8))
 

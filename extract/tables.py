@@ -15,7 +15,9 @@ CONTINUATION_TOP_SHARE = 0.35
 CONTINUATION_BOTTOM_SHARE = 0.6
 
 
-def grid_to_table(grid: Grid, words: Sequence[Word], page: int, page_words: Sequence[Word]) -> Table:
+def grid_to_table(
+    grid: Grid, words: Sequence[Word], page: int, page_words: Sequence[Word]
+) -> Table:
     """Assign each word to the cell holding its centre; the caption comes from the lines above."""
     buckets: dict[int, list[Word]] = {index: [] for index in range(len(grid.cells))}
     for word in words:
@@ -26,14 +28,24 @@ def grid_to_table(grid: Grid, words: Sequence[Word], page: int, page_words: Sequ
             buckets[index].append(word)
     cells = tuple(
         Cell(
-            row=gc.row, col=gc.col, bbox=gc.bbox, page=page, words=tuple(buckets[i]),
-            row_span=gc.row_span, col_span=gc.col_span,
+            row=gc.row,
+            col=gc.col,
+            bbox=gc.bbox,
+            page=page,
+            words=tuple(buckets[i]),
+            row_span=gc.row_span,
+            col_span=gc.col_span,
         )
         for i, gc in enumerate(grid.cells)
     )
     return Table(
-        cells=cells, n_rows=grid.n_rows, n_cols=grid.n_cols, pages=(page,), bbox=grid.bbox,
-        source=TableSource.RULED, title=caption_above(grid.bbox, page_words),
+        cells=cells,
+        n_rows=grid.n_rows,
+        n_cols=grid.n_cols,
+        pages=(page,),
+        bbox=grid.bbox,
+        source=TableSource.RULED,
+        title=caption_above(grid.bbox, page_words),
     )
 
 
@@ -98,7 +110,9 @@ def merge_continued_tables(tables: Sequence[Table], page_heights: dict[int, floa
     return merged
 
 
-def continues(previous: Table, table: Table, page_heights: dict[int, float], all_tables: Sequence[Table]) -> bool:
+def continues(
+    previous: Table, table: Table, page_heights: dict[int, float], all_tables: Sequence[Table]
+) -> bool:
     """Same column structure, the next page, at the top of it, the first table there."""
     last_page = previous.pages[-1]
     if table.pages[0] != last_page + 1 or previous.n_cols != table.n_cols:
@@ -106,7 +120,9 @@ def continues(previous: Table, table: Table, page_heights: dict[int, float], all
     height = page_heights.get(table.pages[0], 842.0)
     if table.bbox.top > CONTINUATION_TOP_SHARE * height:
         return False
-    first_on_page = min((t for t in all_tables if t.pages[0] == table.pages[0]), key=lambda t: t.bbox.top)
+    first_on_page = min(
+        (t for t in all_tables if t.pages[0] == table.pages[0]), key=lambda t: t.bbox.top
+    )
     if first_on_page is not table:
         return False
     last_bottom = _last_row_bottom(previous)
@@ -117,7 +133,9 @@ def continues(previous: Table, table: Table, page_heights: dict[int, float], all
 
 def _last_row_bottom(table: Table) -> float:
     last_page = table.pages[-1]
-    return max((c.bbox.bottom for c in table.cells if c.page == last_page), default=table.bbox.bottom)
+    return max(
+        (c.bbox.bottom for c in table.cells if c.page == last_page), default=table.bbox.bottom
+    )
 
 
 def column_borders(table: Table) -> list[float]:
@@ -131,7 +149,11 @@ def column_borders(table: Table) -> list[float]:
 
 
 def columns_align(first: Table, second: Table) -> bool:
-    pairs = [(a, b) for a, b in zip(column_borders(first), column_borders(second), strict=True) if a >= 0 and b >= 0]
+    pairs = [
+        (a, b)
+        for a, b in zip(column_borders(first), column_borders(second), strict=True)
+        if a >= 0 and b >= 0
+    ]
     return bool(pairs) and all(abs(a - b) <= CONTINUATION_COLUMN_TOLERANCE for a, b in pairs)
 
 
@@ -139,8 +161,13 @@ def append_rows(first: Table, second: Table) -> Table:
     """``second``'s rows below ``first``'s; each row remembers its page."""
     shifted = tuple(
         Cell(
-            row=c.row + first.n_rows, col=c.col, bbox=c.bbox, page=c.page, words=c.words,
-            row_span=c.row_span, col_span=c.col_span,
+            row=c.row + first.n_rows,
+            col=c.col,
+            bbox=c.bbox,
+            page=c.page,
+            words=c.words,
+            row_span=c.row_span,
+            col_span=c.col_span,
         )
         for c in second.cells
     )

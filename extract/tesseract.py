@@ -74,11 +74,17 @@ def probe() -> TesseractInfo:
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise TesseractNotInstalled(f"tesseract could not be started: {exc}") from exc
-    first_line = (version.stdout or version.stderr).splitlines()[0] if version.stdout or version.stderr else ""
+    first_line = (
+        (version.stdout or version.stderr).splitlines()[0]
+        if version.stdout or version.stderr
+        else ""
+    )
     listing = langs.stdout.splitlines()
     tessdata = listing[0].split('"')[1] if listing and '"' in listing[0] else ""
     languages = tuple(sorted(line.strip() for line in listing[1:] if line.strip()))
-    return TesseractInfo(version=first_line.replace("tesseract ", "").strip(), languages=languages, tessdata=tessdata)
+    return TesseractInfo(
+        version=first_line.replace("tesseract ", "").strip(), languages=languages, tessdata=tessdata
+    )
 
 
 def check_languages(lang: str) -> TesseractInfo:
@@ -137,7 +143,9 @@ def _run(function, image: Image.Image | str, timeout: float, **kwargs) -> str:  
     except RuntimeError as exc:
         # pytesseract's timeout is a bare RuntimeError whose message says so.
         if "timeout" in str(exc).lower():
-            raise TesseractTimeout(f"tesseract took longer than {timeout:.0f} s on the page") from exc
+            raise TesseractTimeout(
+                f"tesseract took longer than {timeout:.0f} s on the page"
+            ) from exc
         raise TesseractCrashed(f"tesseract failed: {exc}") from exc
     except pytesseract.TesseractNotFoundError as exc:
         raise TesseractNotInstalled("tesseract is not installed: run `make setup`") from exc

@@ -35,7 +35,9 @@ class TsvError(ValueError):
     reason = "OCR_FAILED"
 
 
-def tsv_to_reading(tsv: str, points_per_pixel: float, offset: tuple[float, float] = (0.0, 0.0)) -> OcrReading:
+def tsv_to_reading(
+    tsv: str, points_per_pixel: float, offset: tuple[float, float] = (0.0, 0.0)
+) -> OcrReading:
     """Parse tesseract's TSV; boxes are scaled from pixels to points and shifted by ``offset``."""
     if not tsv.startswith(TSV_HEADER):
         raise TsvError(f"the OCR engine's output is not tesseract TSV: {tsv[:40]!r}")
@@ -47,7 +49,9 @@ def tsv_to_reading(tsv: str, points_per_pixel: float, offset: tuple[float, float
     return OcrReading(words=tuple(words), mean_confidence=mean_confidence(words))
 
 
-def tsv_row_to_word(row: dict[str, str], points_per_pixel: float, offset: tuple[float, float]) -> Word | None:
+def tsv_row_to_word(
+    row: dict[str, str], points_per_pixel: float, offset: tuple[float, float]
+) -> Word | None:
     if row.get("level") != WORD_LEVEL:
         return None
     text = (row.get("text") or "").strip()
@@ -65,7 +69,9 @@ def tsv_row_to_word(row: dict[str, str], points_per_pixel: float, offset: tuple[
         x_offset + (left + width) * points_per_pixel,
         y_offset + (top + height) * points_per_pixel,
     )
-    line_key = int(row["block_num"]) * 1_000_000 + int(row["par_num"]) * 1_000 + int(row["line_num"])
+    line_key = (
+        int(row["block_num"]) * 1_000_000 + int(row["par_num"]) * 1_000 + int(row["line_num"])
+    )
     return Word(text=text, bbox=bbox, confidence=min(confidence, 100.0), line_key=line_key)
 
 

@@ -98,7 +98,11 @@ def repair_value_text(text: str, column: str, row_values: Sequence[str]) -> Repa
     out, corrections, offset = [], [], 0
     for token in tokens:
         fixed = token
-        if column == "percent" or "%" in token or (column == "value" and (evidence or GLUED_PERCENT.match(token))):
+        if (
+            column == "percent"
+            or "%" in token
+            or (column == "value" and (evidence or GLUED_PERCENT.match(token)))
+        ):
             fixed = repair_percent_token(token, evidence)
         if fixed != token:
             corrections.append(Correction(token, fixed, text.find(token, offset), 1.0, "value"))

@@ -261,7 +261,7 @@ def split_indicators(text_lines: list[str]) -> tuple[list[str], bool]:
         return pieces, True
     lines = text.splitlines()
     if lines and (bullet := _BULLET_LINE_RE.match(lines[0])):
-        lines[0] = lines[0][bullet.end():]  # one bulleted indicator: the bullet is not text
+        lines[0] = lines[0][bullet.end() :]  # one bulleted indicator: the bullet is not text
     whole = join_lines(lines).removeprefix("• ")
     split = [p for p in _OPENER_SPLIT_RE.split(whole) if p.strip()]
     if len(split) > 1 and all(len(p.split()) >= MIN_INDICATOR_WORDS for p in split):
@@ -360,7 +360,9 @@ def strip_list_number(indikator: str) -> str:
     return _LIST_NUMBER_RE.sub("", indikator)
 
 
-_PERCENT_INDICATOR_RE = re.compile(r"^\W*(?:p[re]r?o?s?\w*entase|presentase|persentasi)\b", re.IGNORECASE)
+_PERCENT_INDICATOR_RE = re.compile(
+    r"^\W*(?:p[re]r?o?s?\w*entase|presentase|persentasi)\b", re.IGNORECASE
+)
 _BARE_NUMBER_RE = re.compile(r"^[\d.,\s%YyVvoab/]+$")
 
 
@@ -385,7 +387,9 @@ def _indicator_row(
     kind = value_column_kind(indikator_raw)
     repaired = {
         "target": repair(raws["target"], kind(raws["target"])) if raws["target"] else "",
-        "realisasi": repair(raws["realisasi"], kind(raws["realisasi"])) if raws["realisasi"] else "",
+        "realisasi": repair(raws["realisasi"], kind(raws["realisasi"]))
+        if raws["realisasi"]
+        else "",
         "capaian": repair(raws["capaian"], "percent") if raws["capaian"] else "",
     }
     target = text_to_value(repaired["target"])
@@ -418,7 +422,9 @@ def _indicator_row(
         kelompok=walk.kelompok,
         no=walk.no,
         sasaran=" ".join(repair(sasaran_raw, "sasaran").split()) if sasaran_raw else "",
-        indikator=strip_list_number(" ".join(repair(indikator_raw, "indikator").split())) if indikator_raw else "",
+        indikator=strip_list_number(" ".join(repair(indikator_raw, "indikator").split()))
+        if indikator_raw
+        else "",
         target=_value_text(target, repaired["target"]),
         target_value=target.number if target.kind is ValueKind.NUMBER else None,
         target_unit=target.unit,
@@ -664,11 +670,19 @@ def headerless_budget_map(table: Table) -> ColumnMap | None:
         return None
     columns[max(text_cols, key=lambda c: sum(len(r[c]) for r in rows))] = "uraian"
     # A first column of row numbers; a label there with nothing beside it spans both columns.
-    if columns[0] == "" and 0 in text_cols and all(not r[0] or _ROW_NUMBER_RE.match(r[0]) or r[1] in ("", r[0]) for r in rows):
+    if (
+        columns[0] == ""
+        and 0 in text_cols
+        and all(not r[0] or _ROW_NUMBER_RE.match(r[0]) or r[1] in ("", r[0]) for r in rows)
+    ):
         columns[0] = "no"
-    if "uraian" not in columns or not any(re.search(r"[A-Za-z]{3}", r[columns.index("uraian")]) for r in rows):
+    if "uraian" not in columns or not any(
+        re.search(r"[A-Za-z]{3}", r[columns.index("uraian")]) for r in rows
+    ):
         return None
-    return ColumnMap(columns=tuple(columns), header_rows=0, kind="budget", printed=("",) * len(columns))
+    return ColumnMap(
+        columns=tuple(columns), header_rows=0, kind="budget", printed=("",) * len(columns)
+    )
 
 
 def _currency_joined(texts: list[str]) -> str:
@@ -678,7 +692,10 @@ def _currency_joined(texts: list[str]) -> str:
 
 def _is_filler_column(rows: list[list[str]], col: int) -> bool:
     """A column of ":" separators or "Rp" signs (OCR turns some ":" into "5" or "3")."""
-    return all(len(r[col]) <= 3 and not re.search(r"[a-z]{2}", r[col]) or _CURRENCY_RE.match(r[col]) for r in rows)
+    return all(
+        len(r[col]) <= 3 and not re.search(r"[a-z]{2}", r[col]) or _CURRENCY_RE.match(r[col])
+        for r in rows
+    )
 
 
 def _numbered(rows: list, reasons: list[tuple[str, ...]]) -> tuple:

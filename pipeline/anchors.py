@@ -16,6 +16,7 @@ documents.csv with the anchor's seconds, which pipeline.evaluate scores like any
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tempfile
 import time
@@ -305,21 +306,25 @@ def img2table_json_to_documents(data: list[dict], sources: dict[str, str]) -> li
 
 
 def run_img2table(
-    files: Sequence[tuple[Path, str]], python: Path = ANCHORS_PYTHON
+    files: Sequence[tuple[Path, str]], python: Path = ANCHORS_PYTHON, keep_json: Path | None = None
 ) -> list[AnchorDocument]:
-    """img2table + tesseract on (path, source_file) pairs, in the anchors venv."""
+    """img2table + tesseract on (path, source_file) pairs, in the anchors venv.
+
+    ``keep_json``: where to keep the script's raw output for audit (default: a temp file).
+    """
     if not python.is_file():
         raise FileNotFoundError(f"{python} not found: run `make anchors` to build .venv-anchors")
     sources = {str(path): name for path, name in files}
     with tempfile.TemporaryDirectory() as folder:
-        output = Path(folder) / "img2table.json"
+        output = keep_json or Path(folder) / "img2table.json"
+        output.parent.mkdir(parents=True, exist_ok=True)
         command = [str(python), str(IMG2TABLE_SCRIPT), *sources, "--json", str(output)]
         done = subprocess.run(
             command,
             capture_output=True,
             text=True,
             timeout=IMG2TABLE_TIMEOUT,
-            env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/local/bin:/usr/bin:/bin"},
+            env={**os.environ, "OMP_THREAD_LIMIT": "1"},
         )
         if done.returncode != 0 or not output.is_file():
             tail = done.stderr.strip().splitlines()[-3:]
@@ -328,6 +333,11 @@ def run_img2table(
             )
         data = json.loads(output.read_text(encoding="utf-8"))
     return img2table_json_to_documents(data, sources)
+
+
+def tables_found(documents: Sequence[AnchorDocument]) -> dict[str, int]:
+    """source_file -> how many tables the anchor found in it (before any row mapping)."""
+    return {d.source_file: sum(len(p.tables) for p in d.pages) for d in documents}
 
 
 # --- pdfplumber extract_tables (this venv) ----------------------------------------------------

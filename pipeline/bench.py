@@ -620,7 +620,8 @@ AnchorRunner = Callable[[Bench, Sequence[Path]], list[Any]]
 def img2table_documents(bench: Bench, files: Sequence[Path]) -> list[Any]:
     from pipeline.anchors import run_img2table
 
-    return run_img2table([(f, f.name) for f in files], bench.anchors_python)
+    keep = bench.out_dir / "anchors" / "img2table" / "img2table.json"
+    return run_img2table([(f, f.name) for f in files], bench.anchors_python, keep)
 
 
 def pdfplumber_documents(bench: Bench, files: Sequence[Path]) -> list[Any]:
@@ -636,7 +637,7 @@ ANCHORS: tuple[tuple[str, str, AnchorRunner], ...] = (
 
 
 def part_anchors(bench: Bench) -> None:
-    from pipeline.anchors import read_document_infos, write_anchor_run
+    from pipeline.anchors import read_document_infos, tables_found, write_anchor_run
 
     comparison: dict[str, Any] = {}
     for kind, tool, runner in ANCHORS:
@@ -644,12 +645,14 @@ def part_anchors(bench: Bench) -> None:
         ours_dir = kinerja_run_dir(bench, files, kind)
         anchor_dir = bench.out_dir / "anchors" / tool
         try:
-            write_anchor_run(runner(bench, files), read_document_infos(ours_dir), anchor_dir)
+            documents = runner(bench, files)
         except (FileNotFoundError, subprocess.SubprocessError) as exc:
             bench.add(f"anchors.{kind}.{tool}.f1", None, "", f"anchor not run: {exc}")
             continue
+        write_anchor_run(documents, read_document_infos(ours_dir), anchor_dir)
         entry: dict[str, Any] = {
             "files": [f.name for f in files],
+            f"{tool}_tables_found": tables_found(documents),
             "kinerja": report_to_comparison(score_files(bench, ours_dir, files, kind)),
             tool: report_to_comparison(score_files(bench, anchor_dir, files, kind)),
         }

@@ -21,19 +21,58 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Parallel documents (default: cores).")
-@click.option("--dpi", type=click.IntRange(50, 600), default=None, help="Render scans at this dpi (default: the scan's own, 150-300).")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Parallel documents (default: cores).",
+)
+@click.option(
+    "--dpi",
+    type=click.IntRange(50, 600),
+    default=None,
+    help="Render scans at this dpi (default: the scan's own, 150-300).",
+)
 @click.option("--lang", default=DEFAULT_LANG, show_default=True, help="Tesseract languages.")
-@click.option("--page-timeout", type=click.FloatRange(min=1), default=120.0, show_default=True, help="Seconds per page before PAGE_TIMEOUT.")
-@click.option("--max-pages", type=click.IntRange(min=1), default=None, help="Read at most this many pages per document.")
+@click.option(
+    "--page-timeout",
+    type=click.FloatRange(min=1),
+    default=120.0,
+    show_default=True,
+    help="Seconds per page before PAGE_TIMEOUT.",
+)
+@click.option(
+    "--max-pages",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Read at most this many pages per document.",
+)
 @click.option("--force", is_flag=True, help="Redo documents already done in OUT.")
 @click.option("--strict", is_flag=True, help="Stop at the first failure instead of flagging it.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--scheduler", default=None, help="Dask scheduler address, or 'local' for a LocalCluster.")
-def run(inputs: tuple[Path, ...], out_dir: Path, workers: int | None, dpi: int | None, lang: str,
-        page_timeout: float, max_pages: int | None, force: bool, strict: bool, quiet: bool,
-        scheduler: str | None) -> None:
+@click.option(
+    "--scheduler", default=None, help="Dask scheduler address, or 'local' for a LocalCluster."
+)
+def run(
+    inputs: tuple[Path, ...],
+    out_dir: Path,
+    workers: int | None,
+    dpi: int | None,
+    lang: str,
+    page_timeout: float,
+    max_pages: int | None,
+    force: bool,
+    strict: bool,
+    quiet: bool,
+    scheduler: str | None,
+) -> None:
     """Extract indicator and budget rows from PDFs (files or folders, recursively).
 
     Example: kinerja run samples/ --out out/
@@ -45,8 +84,12 @@ def run(inputs: tuple[Path, ...], out_dir: Path, workers: int | None, dpi: int |
         sys.exit(EXIT_USAGE)
     settings = RunSettings(
         extract=ExtractSettings(dpi=dpi, lang=lang, page_timeout=page_timeout),
-        workers=workers or RunSettings().workers, max_pages=max_pages, force=force, strict=strict,
-        quiet=quiet, scheduler=scheduler,
+        workers=workers or RunSettings().workers,
+        max_pages=max_pages,
+        force=force,
+        strict=strict,
+        quiet=quiet,
+        scheduler=scheduler,
     )
     try:
         summary = run_batch(list(inputs), out_dir, settings)
@@ -55,14 +98,22 @@ def run(inputs: tuple[Path, ...], out_dir: Path, workers: int | None, dpi: int |
         sys.exit(EXIT_USAGE)
     click.echo(summary.line())
     if summary.reasons:
-        click.echo("flags: " + ", ".join(f"{code} {count}" for code, count in summary.reasons.items()))
-    click.echo(f"outputs in {out_dir}/ (indicators.csv, budget.csv, documents.csv, pages.csv, review/index.html)")
+        click.echo(
+            "flags: " + ", ".join(f"{code} {count}" for code, count in summary.reasons.items())
+        )
+    click.echo(
+        f"outputs in {out_dir}/ (indicators.csv, budget.csv, documents.csv, pages.csv, review/index.html)"
+    )
     sys.exit(summary.exit_code)
 
 
 @cli.command()
 @click.argument("file", required=False, type=click.File("r", encoding="utf-8"))
-@click.option("--jsonl", is_flag=True, help="Read objects with a 'noisy' field, write them with a 'text' field.")
+@click.option(
+    "--jsonl",
+    is_flag=True,
+    help="Read objects with a 'noisy' field, write them with a 'text' field.",
+)
 def repair(file: click.utils.LazyFile | None, jsonl: bool) -> None:
     """Repair OCR noise line by line (stdin to stdout without FILE).
 
@@ -79,7 +130,13 @@ def repair(file: click.utils.LazyFile | None, jsonl: bool) -> None:
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--page", "page_number", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--out", "out_png", type=click.Path(dir_okay=False, path_type=Path), default=None, help="PNG to write (default: FILE-pN.png).")
+@click.option(
+    "--out",
+    "out_png",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="PNG to write (default: FILE-pN.png).",
+)
 @click.option("--dpi", type=click.IntRange(50, 600), default=None)
 def inspect(file: Path, page_number: int, out_png: Path | None, dpi: int | None) -> None:
     """Draw a page with its words, rulings, cells and their row/column, and print its tables.
@@ -149,8 +206,20 @@ def lexicon() -> None:
 
 
 @lexicon.command("build")
-@click.option("--shared", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("../shared"), show_default=True, help="The shared folder with domain/, seeds/ and lexicon-sources/.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Default: the lexicon package's data folder.")
+@click.option(
+    "--shared",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("../shared"),
+    show_default=True,
+    help="The shared folder with domain/, seeds/ and lexicon-sources/.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Default: the lexicon package's data folder.",
+)
 def lexicon_build(shared: Path, out_dir: Path | None) -> None:
     """Regenerate the lexicon files deterministically from their sources.
 

@@ -55,8 +55,11 @@ class DocumentResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "document": self.document, "pages": self.pages, "indicators": self.indicators,
-            "budget": self.budget, "review": self.review,
+            "document": self.document,
+            "pages": self.pages,
+            "indicators": self.indicators,
+            "budget": self.budget,
+            "review": self.review,
         }
 
 
@@ -106,37 +109,68 @@ def failed_result(job: DocumentJob, reason: str, message: str) -> DocumentResult
     return DocumentResult(document=document, review=review)
 
 
-def document_record(job: DocumentJob, info: DocumentInfo, status: str, error: str = "") -> dict[str, Any]:
+def document_record(
+    job: DocumentJob, info: DocumentInfo, status: str, error: str = ""
+) -> dict[str, Any]:
     return {
-        "source_file": job.source_file, "doc_sha256": job.doc_sha256, "status": status, "error": error,
-        "pages": 0, "pages_text": 0, "pages_ocr": 0, "pages_review": 0, "doc_type": info.doc_type,
-        "satker": info.satker, "tahun": info.tahun, "indicators": 0, "budget_rows": 0, "seconds": 0.0,
+        "source_file": job.source_file,
+        "doc_sha256": job.doc_sha256,
+        "status": status,
+        "error": error,
+        "pages": 0,
+        "pages_text": 0,
+        "pages_ocr": 0,
+        "pages_review": 0,
+        "doc_type": info.doc_type,
+        "satker": info.satker,
+        "tahun": info.tahun,
+        "indicators": 0,
+        "budget_rows": 0,
+        "seconds": 0.0,
         "duplicate_of": "",
     }
 
 
-def review_record(job: DocumentJob, page: int, reason: str, detail: str, image: str) -> dict[str, Any]:
+def review_record(
+    job: DocumentJob, page: int, reason: str, detail: str, image: str
+) -> dict[str, Any]:
     return {
-        "source_file": job.source_file, "doc_sha256": job.doc_sha256, "page": page,
-        "reason": reason, "detail": detail, "image": image,
+        "source_file": job.source_file,
+        "doc_sha256": job.doc_sha256,
+        "page": page,
+        "reason": reason,
+        "detail": detail,
+        "image": image,
     }
 
 
 def _process_pdf(job: DocumentJob, engine: OcrEngine | None) -> DocumentResult:
     with open_pdf(job.path) as source:
-        count = source.page_count if job.max_pages is None else min(source.page_count, job.max_pages)
+        count = (
+            source.page_count if job.max_pages is None else min(source.page_count, job.max_pages)
+        )
         guarded = GuardedEngine(engine, job.settings.lang)
         extractions = [
-            extract_or_flag(job, lambda n: extract_page(source, n, job.doc_sha256, job.settings, guarded, is_header_row), n)
+            extract_or_flag(
+                job,
+                lambda n: extract_page(
+                    source, n, job.doc_sha256, job.settings, guarded, is_header_row
+                ),
+                n,
+            )
             for n in range(1, count + 1)
         ]
         return document_to_result(
-            job, extractions, source_pages=source.page_count,
+            job,
+            extractions,
+            source_pages=source.page_count,
             render=lambda n: _review_raster(source, n, extractions[n - 1]),
         )
 
 
-def extract_or_flag(job: DocumentJob, extract: Callable[[int], PageWork], number: int) -> PageExtraction:
+def extract_or_flag(
+    job: DocumentJob, extract: Callable[[int], PageWork], number: int
+) -> PageExtraction:
     """One page, with its failure turned into a flagged PageExtraction (the batch goes on)."""
     started = time.perf_counter()
     try:
@@ -152,10 +186,18 @@ def extract_or_flag(job: DocumentJob, extract: Callable[[int], PageWork], number
     except Exception as exc:  # a page must never stop the document
         if job.strict:
             raise
-        reason, detail = "OCR_FAILED", f"{type(exc).__name__}: {exc}; {traceback.format_exc(limit=2).splitlines()[-1]}"
+        reason, detail = (
+            "OCR_FAILED",
+            f"{type(exc).__name__}: {exc}; {traceback.format_exc(limit=2).splitlines()[-1]}",
+        )
     return PageExtraction(
-        ref=PageRef(job.doc_sha256, number), extraction=ExtractionKind.OCR, width=0.0, height=0.0,
-        reasons=(reason,), details=(detail,), seconds=round(time.perf_counter() - started, 3),
+        ref=PageRef(job.doc_sha256, number),
+        extraction=ExtractionKind.OCR,
+        width=0.0,
+        height=0.0,
+        reasons=(reason,),
+        details=(detail,),
+        seconds=round(time.perf_counter() - started, 3),
     )
 
 
@@ -169,22 +211,35 @@ def _review_raster(source, number: int, extraction: PageExtraction) -> rs.PageRa
     return rs.deskew(raster, extraction.skew)
 
 
-def document_to_result(job: DocumentJob, extractions: list[PageExtraction], source_pages: int, render: Callable[[int], rs.PageRaster | None]) -> DocumentResult:
+def document_to_result(
+    job: DocumentJob,
+    extractions: list[PageExtraction],
+    source_pages: int,
+    render: Callable[[int], rs.PageRaster | None],
+) -> DocumentResult:
     info, tables, indicator_rows, budget_rows, issues = normalize_or_flag(job, extractions)
     page_reasons = collect_page_reasons(extractions, indicator_rows, budget_rows, issues)
-    pages = [page_record(job, e, tables, indicator_rows, budget_rows, page_reasons[e.ref.page]) for e in extractions]
+    pages = [
+        page_record(job, e, tables, indicator_rows, budget_rows, page_reasons[e.ref.page])
+        for e in extractions
+    ]
     review = review_records(job, extractions, page_reasons, indicator_rows, tables, render)
     flagged = sum(1 for p in pages if p["status"] in ("review", "failed", "empty"))
     document = document_record(job, info, status="partial" if flagged else "ok")
     document.update(
-        pages=len(extractions), pages_text=sum(e.extraction is ExtractionKind.TEXT for e in extractions),
-        pages_ocr=sum(e.extraction is ExtractionKind.OCR for e in extractions), pages_review=flagged,
-        indicators=len(indicator_rows), budget_rows=len(budget_rows),
+        pages=len(extractions),
+        pages_text=sum(e.extraction is ExtractionKind.TEXT for e in extractions),
+        pages_ocr=sum(e.extraction is ExtractionKind.OCR for e in extractions),
+        pages_review=flagged,
+        indicators=len(indicator_rows),
+        budget_rows=len(budget_rows),
     )
     if source_pages > len(extractions):
         document["error"] = f"read {len(extractions)} of {source_pages} pages (--max-pages)"
     return DocumentResult(
-        document=document, pages=pages, review=review,
+        document=document,
+        pages=pages,
+        review=review,
         indicators=[indicator_row_to_record(r) for r in indicator_rows],
         budget=[budget_row_to_record(r) for r in budget_rows],
     )
@@ -201,25 +256,38 @@ def normalize_or_flag(job: DocumentJob, extractions: list[PageExtraction]):  # t
         if job.strict:
             raise
         detail = f"the tables could not be mapped to rows ({type(exc).__name__}: {exc})"
-        issues = [TableIssue(e.ref.page, 0, "TABLE_UNPARSED", detail) for e in extractions if e.tables]
+        issues = [
+            TableIssue(e.ref.page, 0, "TABLE_UNPARSED", detail) for e in extractions if e.tables
+        ]
         return DocumentInfo(), [], [], [], issues
 
 
-def collect_page_reasons(extractions, indicator_rows, budget_rows, issues) -> dict[int, dict[str, str]]:  # type: ignore[no-untyped-def]
+def collect_page_reasons(
+    extractions, indicator_rows, budget_rows, issues
+) -> dict[int, dict[str, str]]:  # type: ignore[no-untyped-def]
     """Reason code -> one detail sentence, per page, from every stage."""
     reasons: dict[int, dict[str, str]] = {e.ref.page: {} for e in extractions}
     for e in extractions:
         for code, detail in zip(e.reasons, e.details or ("",) * len(e.reasons), strict=True):
             reasons[e.ref.page].setdefault(code, detail)
-        if e.extraction is ExtractionKind.OCR and e.ocr_confidence is not None and e.ocr_confidence < PAGE_LOW_CONFIDENCE:
-            reasons[e.ref.page].setdefault("LOW_CONFIDENCE", f"mean OCR word confidence {e.ocr_confidence:.0f} is below {PAGE_LOW_CONFIDENCE:.0f}")
+        if (
+            e.extraction is ExtractionKind.OCR
+            and e.ocr_confidence is not None
+            and e.ocr_confidence < PAGE_LOW_CONFIDENCE
+        ):
+            reasons[e.ref.page].setdefault(
+                "LOW_CONFIDENCE",
+                f"mean OCR word confidence {e.ocr_confidence:.0f} is below {PAGE_LOW_CONFIDENCE:.0f}",
+            )
     for issue in issues:
         reasons.setdefault(issue.page, {}).setdefault(issue.reason, issue.detail)
     for row in [*indicator_rows, *budget_rows]:
         counts = Counter(row.review_reasons)
         for code in counts:
             what = getattr(row, "indikator", "") or getattr(row, "uraian", "")
-            reasons.setdefault(row.page, {}).setdefault(code, f"{code} on row {row.row_index} of table {row.table_index} ({what[:60]})")
+            reasons.setdefault(row.page, {}).setdefault(
+                code, f"{code} on row {row.row_index} of table {row.table_index} ({what[:60]})"
+            )
     return reasons
 
 
@@ -240,17 +308,26 @@ def page_record(job, extraction, tables, indicator_rows, budget_rows, reasons) -
     indicators = sum(1 for r in indicator_rows if r.page == number)
     budget = sum(1 for r in budget_rows if r.page == number)
     return {
-        "source_file": job.source_file, "doc_sha256": job.doc_sha256, "page": number,
-        "extraction": extraction.extraction.value, "rotation": extraction.rotation, "skew": extraction.skew,
-        "ocr_confidence": extraction.ocr_confidence, "tables": len(extraction.tables),
-        "indicator_rows": indicators, "budget_rows": budget,
+        "source_file": job.source_file,
+        "doc_sha256": job.doc_sha256,
+        "page": number,
+        "extraction": extraction.extraction.value,
+        "rotation": extraction.rotation,
+        "skew": extraction.skew,
+        "ocr_confidence": extraction.ocr_confidence,
+        "tables": len(extraction.tables),
+        "indicator_rows": indicators,
+        "budget_rows": budget,
         "status": page_status(extraction, reasons, indicators + budget),
-        "review_reasons": ";".join(sorted(reasons)), "seconds": extraction.seconds,
+        "review_reasons": ";".join(sorted(reasons)),
+        "seconds": extraction.seconds,
         "dpi": "",
     }
 
 
-def review_records(job, extractions, page_reasons, indicator_rows, tables, render) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+def review_records(
+    job, extractions, page_reasons, indicator_rows, tables, render
+) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
     from pipeline.review import review_image_relpath
 
     records = []
@@ -258,7 +335,14 @@ def review_records(job, extractions, page_reasons, indicator_rows, tables, rende
         number = extraction.ref.page
         if not page_reasons[number]:
             continue
-        image = write_review_picture(job, extraction, indicator_rows, tables, render, review_image_relpath(job.source_file, number))
+        image = write_review_picture(
+            job,
+            extraction,
+            indicator_rows,
+            tables,
+            render,
+            review_image_relpath(job.source_file, number),
+        )
         for code, detail in sorted(page_reasons[number].items()):
             records.append(review_record(job, number, code, detail, image))
     return records
@@ -271,8 +355,14 @@ def write_review_picture(job, extraction, indicator_rows, tables, render, relpat
     raster = render(extraction.ref.page) if extraction.width else None
     if raster is None:
         return ""
-    flagged = [_row_bbox(r, tables) for r in indicator_rows if r.page == extraction.ref.page and r.needs_review]
-    picture = draw_page(rs.to_pil(raster), extraction, raster.scale, highlight=[b for b in flagged if b is not None])
+    flagged = [
+        _row_bbox(r, tables)
+        for r in indicator_rows
+        if r.page == extraction.ref.page and r.needs_review
+    ]
+    picture = draw_page(
+        rs.to_pil(raster), extraction, raster.scale, highlight=[b for b in flagged if b is not None]
+    )
     target = job.out_dir / "review" / relpath
     target.parent.mkdir(parents=True, exist_ok=True)
     save_png(picture, target)
@@ -283,7 +373,11 @@ def _row_bbox(row: IndicatorRow, tables: list[Table]) -> BBox | None:
     if not 0 < row.table_index <= len(tables):
         return None
     table = tables[row.table_index - 1]
-    boxes = [c.bbox for c in table.cells if c.page == row.page and row.indikator_raw and row.indikator_raw[:20] in c.text]
+    boxes = [
+        c.bbox
+        for c in table.cells
+        if c.page == row.page and row.indikator_raw and row.indikator_raw[:20] in c.text
+    ]
     if not boxes:
         return None
     box = boxes[0]

@@ -14,30 +14,99 @@ from typing import Any
 from normalize.models import BudgetRow, IndicatorRow
 
 INDICATOR_COLUMNS = (
-    "source_file", "doc_sha256", "page", "table_index", "row_index", "extraction", "ocr_confidence",
-    "doc_type", "satker", "tahun", "pihak", "table_title", "sasaran_level", "kelompok", "no",
-    "sasaran", "indikator", "target", "target_value", "target_unit", "realisasi", "realisasi_value",
-    "realisasi_unit", "capaian", "capaian_value", "capaian_computed", "needs_review", "review_reasons",
-    "sasaran_raw", "indikator_raw", "target_raw", "realisasi_raw", "capaian_raw",
+    "source_file",
+    "doc_sha256",
+    "page",
+    "table_index",
+    "row_index",
+    "extraction",
+    "ocr_confidence",
+    "doc_type",
+    "satker",
+    "tahun",
+    "pihak",
+    "table_title",
+    "sasaran_level",
+    "kelompok",
+    "no",
+    "sasaran",
+    "indikator",
+    "target",
+    "target_value",
+    "target_unit",
+    "realisasi",
+    "realisasi_value",
+    "realisasi_unit",
+    "capaian",
+    "capaian_value",
+    "capaian_computed",
+    "needs_review",
+    "review_reasons",
+    "sasaran_raw",
+    "indikator_raw",
+    "target_raw",
+    "realisasi_raw",
+    "capaian_raw",
     # Added columns (DATASETS.md allows additions at the end): unmapped columns as printed.
     "extra",
 )
 BUDGET_COLUMNS = (
-    "source_file", "doc_sha256", "page", "table_index", "row_index", "extraction", "doc_type",
-    "satker", "tahun", "level", "kode", "uraian", "pagu", "pagu_value", "realisasi",
-    "realisasi_value", "persen", "persen_value", "sumber_dana", "needs_review", "review_reasons",
+    "source_file",
+    "doc_sha256",
+    "page",
+    "table_index",
+    "row_index",
+    "extraction",
+    "doc_type",
+    "satker",
+    "tahun",
+    "level",
+    "kode",
+    "uraian",
+    "pagu",
+    "pagu_value",
+    "realisasi",
+    "realisasi_value",
+    "persen",
+    "persen_value",
+    "sumber_dana",
+    "needs_review",
+    "review_reasons",
 )
 DOCUMENT_COLUMNS = (
-    "source_file", "doc_sha256", "status", "error", "pages", "pages_text", "pages_ocr",
-    "pages_review", "doc_type", "satker", "tahun", "indicators", "budget_rows", "seconds",
+    "source_file",
+    "doc_sha256",
+    "status",
+    "error",
+    "pages",
+    "pages_text",
+    "pages_ocr",
+    "pages_review",
+    "doc_type",
+    "satker",
+    "tahun",
+    "indicators",
+    "budget_rows",
+    "seconds",
     # Added: a file whose bytes equal an earlier one's is listed, not processed twice.
     "duplicate_of",
 )
 PAGE_COLUMNS = (
-    "source_file", "doc_sha256", "page", "extraction", "rotation", "skew", "ocr_confidence",
-    "tables", "indicator_rows", "budget_rows", "status", "review_reasons",
+    "source_file",
+    "doc_sha256",
+    "page",
+    "extraction",
+    "rotation",
+    "skew",
+    "ocr_confidence",
+    "tables",
+    "indicator_rows",
+    "budget_rows",
+    "status",
+    "review_reasons",
     # Added: how long the page took, and the resolution a scan was read at.
-    "seconds", "dpi",
+    "seconds",
+    "dpi",
 )
 REVIEW_COLUMNS = ("source_file", "doc_sha256", "page", "reason", "detail", "image")
 ROW_ORDER = ("source_file", "page", "table_index", "row_index")
@@ -77,9 +146,14 @@ def records_to_csv(records: Iterable[Mapping[str, Any]], columns: Sequence[str])
     return buffer.getvalue()
 
 
-def sort_records(records: list[dict[str, Any]], keys: Sequence[str] = ROW_ORDER) -> list[dict[str, Any]]:
+def sort_records(
+    records: list[dict[str, Any]], keys: Sequence[str] = ROW_ORDER
+) -> list[dict[str, Any]]:
     def key(record: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple((record.get(k) is None, record.get(k) or 0) if k != "source_file" else record.get(k, "") for k in keys)
+        return tuple(
+            (record.get(k) is None, record.get(k) or 0) if k != "source_file" else record.get(k, "")
+            for k in keys
+        )
 
     return sorted(records, key=key)
 

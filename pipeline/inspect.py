@@ -19,12 +19,18 @@ def inspect_page(path: Path, number: int, target: Path, settings: ExtractSetting
     with open_pdf(path) as source:
         if not 1 <= number <= source.page_count:
             raise ValueError(f"{path.name} has {source.page_count} pages, not {number}")
-        work = extract_page(source, number, "inspect", settings, GuardedEngine(None, settings.lang), is_header_row)
+        work = extract_page(
+            source, number, "inspect", settings, GuardedEngine(None, settings.lang), is_header_row
+        )
         raster = work.raster or rs.render_page(source.pdfium_page(number), INSPECT_DPI)
         if work.raster is None:
-            raster = rs.deskew(rs.rotate_right_angle(raster, work.extraction.rotation), work.extraction.skew)
+            raster = rs.deskew(
+                rs.rotate_right_angle(raster, work.extraction.rotation), work.extraction.skew
+            )
     rulings = [
-        (s.start, s.position, s.end, s.position) if s.horizontal else (s.position, s.start, s.position, s.end)
+        (s.start, s.position, s.end, s.position)
+        if s.horizontal
+        else (s.position, s.start, s.position, s.end)
         for s in work.rulings
     ]
     picture = draw_page(rs.to_pil(raster), work.extraction, raster.scale, rulings=rulings)
@@ -39,7 +45,9 @@ def page_summary(extraction, target: Path) -> str:  # type: ignore[no-untyped-de
         f"{len(extraction.tables)} tables -> {target}"
     ]
     for index, table in enumerate(extraction.tables, start=1):
-        lines.append(f"table {index}: {table.n_rows} rows x {table.n_cols} cols, {len(table.cells)} cells")
+        lines.append(
+            f"table {index}: {table.n_rows} rows x {table.n_cols} cols, {len(table.cells)} cells"
+        )
         for row in range(table.n_rows):
             lines.append("  " + " | ".join(text[:40] for text in table.row_texts(row)))
     return "\n".join(lines)

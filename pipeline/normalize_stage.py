@@ -40,17 +40,23 @@ def logical_tables(extractions: list[PageExtraction]) -> list[Table]:
 
 def table_repair(table: Table, extraction_by_page: dict[int, str]) -> Callable[[str, str], str]:
     """OCR text is repaired against the lexicon; the text layer is kept as printed."""
-    return ocr_repair() if any(extraction_by_page.get(p) == "ocr" for p in table.pages) else keep_text
+    return (
+        ocr_repair() if any(extraction_by_page.get(p) == "ocr" for p in table.pages) else keep_text
+    )
 
 
 def normalize_document(
-    job, extractions: list[PageExtraction]  # type: ignore[no-untyped-def]
+    job,
+    extractions: list[PageExtraction],  # type: ignore[no-untyped-def]
 ) -> tuple[DocumentInfo, list[Table], list[IndicatorRow], list[BudgetRow], list[TableIssue]]:
     info = pages_to_document_info(page_texts(extractions))
     tables = logical_tables(extractions)
     extraction_by_page = {e.ref.page: e.extraction.value for e in extractions}
     context = TableContext(
-        source_file=job.source_file, doc_sha256=job.doc_sha256, doc=info, extraction_by_page=extraction_by_page
+        source_file=job.source_file,
+        doc_sha256=job.doc_sha256,
+        doc=info,
+        extraction_by_page=extraction_by_page,
     )
     indicators: list[IndicatorRow] = []
     budget: list[BudgetRow] = []
@@ -58,7 +64,9 @@ def normalize_document(
     table_index = 0
     kept: list[Table] = []
     for table in tables:
-        rows = table_to_rows(table, table_index + 1, context, table_repair(table, extraction_by_page))
+        rows = table_to_rows(
+            table, table_index + 1, context, table_repair(table, extraction_by_page)
+        )
         if rows.kind == "skip" and not rows.issues:
             continue  # pegawai lists, layout frames: not a table of this dataset
         table_index += 1

@@ -19,7 +19,9 @@ def traineddata_hashes(tessdata: str, lang: str) -> dict[str, str]:
     hashes = {}
     for code in lang.split("+"):
         path = Path(tessdata) / f"{code}.traineddata"
-        hashes[code] = hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else "missing"
+        hashes[code] = (
+            hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else "missing"
+        )
     return hashes
 
 
@@ -28,7 +30,15 @@ def tool_versions(lang: str) -> dict[str, Any]:
 
     versions: dict[str, Any] = {
         name: _distribution_version(name)
-        for name in ("kinerja", "pdfplumber", "pypdfium2", "pytesseract", "rapidfuzz", "spacy", "opencv-python-headless")
+        for name in (
+            "kinerja",
+            "pdfplumber",
+            "pypdfium2",
+            "pytesseract",
+            "rapidfuzz",
+            "spacy",
+            "opencv-python-headless",
+        )
     }
     try:
         info = probe()

@@ -6,7 +6,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pipeline.evaluate import BUDGET, INDICATORS, load_truth, match_records, read_csv_rows, records_by_file, split_truth
+from pipeline.evaluate import (
+    BUDGET,
+    INDICATORS,
+    load_truth,
+    match_records,
+    read_csv_rows,
+    records_by_file,
+    split_truth,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -26,7 +34,11 @@ def main() -> None:
             print("MISSING", {k: v for k, v in record.values.items() if v})
             continue
         got = pred[matches[index]]
-        diffs = {k: (v, got.values.get(k, "")) for k, v in record.values.items() if (v or got.values.get(k)) and v != got.values.get(k, "")}
+        diffs = {
+            k: (v, got.values.get(k, ""))
+            for k, v in record.values.items()
+            if (v or got.values.get(k)) and v != got.values.get(k, "")
+        }
         if diffs:
             print(f"p{record.page}", diffs)
     used = set(matches.values())

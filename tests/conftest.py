@@ -16,13 +16,25 @@ SAMPLES = REPO / "samples"
 RECORDED = Path(__file__).resolve().parent / "recorded"
 
 PK_ROWS = [
-    ("1", "Terwujudnya Tahapan Pemilu/Pemilihan sesuai Jadwal",
-     "Persentase penyelenggaraan Pemilu/Pemilihan sesuai Jadwal", "100%"),
-    ("2", "Meningkatnya Akuntabilitas Keuangan dan Kinerja KPU",
-     "Nilai Hasil Evaluasi Mandiri atas Akuntabilitas Kinerja KPU Kota Mojokerto", "B"),
+    (
+        "1",
+        "Terwujudnya Tahapan Pemilu/Pemilihan sesuai Jadwal",
+        "Persentase penyelenggaraan Pemilu/Pemilihan sesuai Jadwal",
+        "100%",
+    ),
+    (
+        "2",
+        "Meningkatnya Akuntabilitas Keuangan dan Kinerja KPU",
+        "Nilai Hasil Evaluasi Mandiri atas Akuntabilitas Kinerja KPU Kota Mojokerto",
+        "B",
+    ),
     ("", "", "Opini BPK atas Laporan Keuangan KPU", "WTP"),
-    ("3", "Pembentukan Badan Penyelenggara Adhoc",
-     "Jumlah Badan Adhoc yang dipersiapkan dan di bentuk", "454 badan adhoc"),
+    (
+        "3",
+        "Pembentukan Badan Penyelenggara Adhoc",
+        "Jumlah Badan Adhoc yang dipersiapkan dan di bentuk",
+        "454 badan adhoc",
+    ),
 ]
 
 
@@ -43,16 +55,31 @@ def make_pk_pdf(path: Path, rows: list[tuple[str, str, str, str]] = PK_ROWS) -> 
         while no and last + 1 < len(rows) and not rows[last + 1][0]:
             last += 1
         if last > first:  # the sasaran (and its number) is merged over its indicators
-            spans += [("SPAN", (0, first + 2), (0, last + 2)), ("SPAN", (1, first + 2), (1, last + 2))]
+            spans += [
+                ("SPAN", (0, first + 2), (0, last + 2)),
+                ("SPAN", (1, first + 2), (1, last + 2)),
+            ]
     table = Table(data, colWidths=[30, 150, 220, 80])
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.8, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"), *spans]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.8, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                *spans,
+            ]
+        )
+    )
     story = [
         Paragraph("KOMISI PEMILIHAN UMUM KOTA MOJOKERTO", styles["Title"]),
         Paragraph("PERJANJIAN KINERJA TAHUN 2024", styles["Heading2"]),
-        Paragraph("Dalam rangka mewujudkan manajemen pemerintahan yang efektif, transparan dan akuntabel "
-                  "serta berorientasi pada hasil, kami yang bertanda tangan di bawah ini: Nama : USMUNI "
-                  "Jabatan : Ketua KPU Kota Mojokerto", cell),
-        Spacer(1, 12), table,
+        Paragraph(
+            "Dalam rangka mewujudkan manajemen pemerintahan yang efektif, transparan dan akuntabel "
+            "serta berorientasi pada hasil, kami yang bertanda tangan di bawah ini: Nama : USMUNI "
+            "Jabatan : Ketua KPU Kota Mojokerto",
+            cell,
+        ),
+        Spacer(1, 12),
+        table,
     ]
     from reportlab import rl_config
 
@@ -64,7 +91,10 @@ def make_pk_pdf(path: Path, rows: list[tuple[str, str, str, str]] = PK_ROWS) -> 
 def pdf_to_scan(source: Path, target: Path, dpi: int = 200) -> Path:
     """An image-only copy of a PDF, as a scanner would make it."""
     document = pdfium.PdfDocument(str(source))
-    pages = [document[i].render(scale=dpi / 72, grayscale=True).to_pil().convert("L") for i in range(len(document))]
+    pages = [
+        document[i].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+        for i in range(len(document))
+    ]
     document.close()
     pages[0].save(target, "PDF", resolution=float(dpi), save_all=True, append_images=pages[1:])
     return target

@@ -34,8 +34,17 @@ def main() -> None:
         scan = pdf_to_scan(make_pk_pdf(Path(folder) / "pk.pdf"), Path(folder) / "pk-scan.pdf")
         with open_pdf(scan) as source:
             extract_page(source, 1, "record", ExtractSettings(), RecordingEngine())
-    (RECORDED / "pk-mojokerto-scan-p1.tsv").write_text(RecordingEngine.recorded[0], encoding="utf-8")
-    manifest = {"pk-mojokerto-scan-p1.tsv": {"tesseract": probe().version, "lang": "ind+eng", "psm": 4, "dpi": 200}}
+    (RECORDED / "pk-mojokerto-scan-p1.tsv").write_text(
+        RecordingEngine.recorded[0], encoding="utf-8"
+    )
+    manifest = {
+        "pk-mojokerto-scan-p1.tsv": {
+            "tesseract": probe().version,
+            "lang": "ind+eng",
+            "psm": 4,
+            "dpi": 200,
+        }
+    }
     (RECORDED / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 

@@ -338,3 +338,7 @@ def test_a_file_img2table_failed_on_is_listed_as_failed_with_no_rows(tmp_path: P
     (row,) = ev.read_csv_rows(tmp_path / "out" / "documents.csv")
     assert (row["status"], row["error"]) == ("failed", "ValueError: broken")
     assert ev.read_csv_rows(tmp_path / "out" / "indicators.csv") == []
+
+
+def test_tables_found_counts_tables_per_file(tmp_path: Path) -> None:
+    assert anchors.tables_found([pk_document(tmp_path / "pk.pdf")]) == {"pk.pdf": 1}

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from extract.borderless import block_to_table, find_blocks, gutters, is_frame, words_to_borderless_tables
+from extract.borderless import (
+    block_to_table,
+    find_blocks,
+    gutters,
+    is_frame,
+    words_to_borderless_tables,
+)
 from extract.models import BBox, Cell, Table, Word, words_to_lines
 
 
@@ -17,8 +23,16 @@ def line(y: float, *pieces: tuple[float, str]) -> list[Word]:
 
 
 BUDGET_LIST = [
-    line(100, (50, "1 Program Peningkatan Kesejahteraan"), (300, ":"), (320, "Rp"), (380, "921.285.000")),
-    line(112, (60, "Kegiatan Peningkatan kapasitas"), (300, ":"), (320, "Rp"), (380, "523.397.500")),
+    line(
+        100,
+        (50, "1 Program Peningkatan Kesejahteraan"),
+        (300, ":"),
+        (320, "Rp"),
+        (380, "921.285.000"),
+    ),
+    line(
+        112, (60, "Kegiatan Peningkatan kapasitas"), (300, ":"), (320, "Rp"), (380, "523.397.500")
+    ),
     line(124, (60, "Kegiatan Pengadaan Pakaian"), (300, ":"), (320, "Rp"), (380, "111.050.000")),
     line(136, (300, ":"), (320, "Rp"), (370, "1.555.732.500")),  # right-aligned with the others
 ]
@@ -33,7 +47,10 @@ def test_aligned_amounts_make_a_table_with_a_total_row() -> None:
 
 
 def test_prose_is_no_table() -> None:
-    prose = [line(100 + 12 * i, (50, "Dalam rangka mewujudkan manajemen pemerintahan yang efektif")) for i in range(5)]
+    prose = [
+        line(100 + 12 * i, (50, "Dalam rangka mewujudkan manajemen pemerintahan yang efektif"))
+        for i in range(5)
+    ]
     assert words_to_borderless_tables([w for ln in prose for w in ln], 1, [], None) == []
 
 
@@ -44,7 +61,9 @@ def test_header_line_starts_a_block_and_wrapped_names_join_their_row() -> None:
         line(124, (60, "Pengembangan Sistem")),
         line(138, (40, "2"), (60, "Program Kesejahteraan"), (300, "921.285.000"), (420, "APBD")),
     ]
-    blocks = find_blocks(words_to_lines([w for ln in lines for w in ln]), lambda texts: "Program" in texts)
+    blocks = find_blocks(
+        words_to_lines([w for ln in lines for w in ln]), lambda texts: "Program" in texts
+    )
     (block,) = blocks
     table = block_to_table(block, 4)
     assert table is not None and table.n_rows == 3

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from extract.cells import cells_to_reread, crops_to_strip, merge_readings, reread_cells, strip_words_to_cells
+from extract.cells import (
+    cells_to_reread,
+    crops_to_strip,
+    merge_readings,
+    reread_cells,
+    strip_words_to_cells,
+)
 from extract.grid import Grid, GridCell
 from extract.models import BBox, Word
 
@@ -14,13 +20,20 @@ SCALE = 200 / 72
 def page_with_ink(boxes: list[BBox]) -> np.ndarray:
     image = np.full((int(300 * SCALE), int(300 * SCALE)), 255, np.uint8)
     for box in boxes:
-        image[int(box.top * SCALE):int(box.bottom * SCALE), int(box.x0 * SCALE):int(box.x1 * SCALE)] = 20
+        image[
+            int(box.top * SCALE) : int(box.bottom * SCALE),
+            int(box.x0 * SCALE) : int(box.x1 * SCALE),
+        ] = 20
     return image
 
 
 GRID = Grid(
-    xs=(10.0, 100.0, 200.0), ys=(10.0, 40.0),
-    cells=(GridCell(0, 0, 1, 1, BBox(10, 10, 100, 40)), GridCell(0, 1, 1, 1, BBox(100, 10, 200, 40))),
+    xs=(10.0, 100.0, 200.0),
+    ys=(10.0, 40.0),
+    cells=(
+        GridCell(0, 0, 1, 1, BBox(10, 10, 100, 40)),
+        GridCell(0, 1, 1, 1, BBox(100, 10, 200, 40)),
+    ),
 )
 
 
@@ -40,7 +53,9 @@ def test_strip_words_map_back_to_their_cells() -> None:
     # A word found at the top-left of the second crop in the strip lands in the second cell.
     second = crops[1]
     x, y = second.left_px / strip_scale + 1, second.top_px / strip_scale + 1
-    found = strip_words_to_cells((Word("WTP", BBox(x, y, x + 10, y + 6), 90.0),), crops, strip_scale)
+    found = strip_words_to_cells(
+        (Word("WTP", BBox(x, y, x + 10, y + 6), 90.0),), crops, strip_scale
+    )
     assert found[0] == [] and found[1][0].bbox.x0 > 100
 
 
@@ -77,4 +92,6 @@ def test_reread_cells_calls_the_engine_once_for_all_cells() -> None:
     engine = StripEngine()
     words = reread_cells([GRID], (), clean, SCALE, engine, timeout=5)
     assert engine.calls == 1
-    assert [w.text for w in words] == ["B"] and GRID.cells[0].bbox.contains_point(*words[0].bbox.center)
+    assert [w.text for w in words] == ["B"] and GRID.cells[0].bbox.contains_point(
+        *words[0].bbox.center
+    )

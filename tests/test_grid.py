@@ -6,7 +6,13 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extract.grid import Segment, join_collinear, mask_to_segments, positions_to_cuts, segments_to_grids
+from extract.grid import (
+    Segment,
+    join_collinear,
+    mask_to_segments,
+    positions_to_cuts,
+    segments_to_grids,
+)
 
 
 def ruled_grid(xs: list[float], ys: list[float]) -> tuple[list[Segment], list[Segment]]:
@@ -27,8 +33,11 @@ def test_missing_horizontal_border_merges_cells_down() -> None:
     # The sasaran column (x 100-300) has no rule at y=160: one cell spans rows 1 and 2.
     xs, ys = [50, 100, 300, 400], [100, 120, 160, 200]
     horizontal = [
-        Segment(True, 100, 50, 400), Segment(True, 120, 50, 400),
-        Segment(True, 160, 50, 100), Segment(True, 160, 300, 400), Segment(True, 200, 50, 400),
+        Segment(True, 100, 50, 400),
+        Segment(True, 120, 50, 400),
+        Segment(True, 160, 50, 100),
+        Segment(True, 160, 300, 400),
+        Segment(True, 200, 50, 400),
     ]
     vertical = [Segment(False, x, ys[0], ys[-1]) for x in xs]
     (grid,) = segments_to_grids(horizontal, vertical)
@@ -40,8 +49,12 @@ def test_missing_horizontal_border_merges_cells_down() -> None:
 def test_header_spanning_columns() -> None:
     xs, ys = [0, 100, 200, 300], [0, 20, 40, 60]
     horizontal = [Segment(True, y, 0, 300) for y in ys]
-    vertical = [Segment(False, 0, 0, 60), Segment(False, 300, 0, 60),
-                Segment(False, 100, 20, 60), Segment(False, 200, 0, 60)]
+    vertical = [
+        Segment(False, 0, 0, 60),
+        Segment(False, 300, 0, 60),
+        Segment(False, 100, 20, 60),
+        Segment(False, 200, 0, 60),
+    ]
     (grid,) = segments_to_grids(horizontal, vertical)
     top_left = [c for c in grid.cells if c.row == 0 and c.col == 0][0]
     assert top_left.col_span == 2
@@ -59,7 +72,11 @@ def test_underline_alone_is_no_table() -> None:
 
 
 def test_broken_ruling_pieces_are_joined() -> None:
-    pieces = [Segment(True, 100.0, 0, 80), Segment(True, 100.5, 86, 200), Segment(True, 140, 0, 200)]
+    pieces = [
+        Segment(True, 100.0, 0, 80),
+        Segment(True, 100.5, 86, 200),
+        Segment(True, 140, 0, 200),
+    ]
     joined = join_collinear(pieces)
     assert len(joined) == 2
     assert joined[0].start == 0 and joined[0].end == 200
@@ -72,7 +89,7 @@ def test_mask_to_segments_finds_drawn_rulings_not_text_strokes() -> None:
     ink[50:352, 20:22] = 255
     ink[50:352, 578:580] = 255
     for x in range(100, 500, 12):  # a line of "letters": short vertical strokes
-        ink[200:215, x:x + 2] = 255
+        ink[200:215, x : x + 2] = 255
     horizontal, vertical = mask_to_segments(ink, points_per_pixel=72 / 200)
     assert len(horizontal) == 2
     assert len(vertical) == 2
@@ -104,6 +121,10 @@ def test_every_slot_of_a_full_grid_is_covered_once(widths: list[int], heights: l
         return
     horizontal, vertical = ruled_grid(xs, ys)
     (grid,) = segments_to_grids(horizontal, vertical)
-    slots = [(r, c) for cell in grid.cells for r in range(cell.row, cell.row + cell.row_span)
-             for c in range(cell.col, cell.col + cell.col_span)]
+    slots = [
+        (r, c)
+        for cell in grid.cells
+        for r in range(cell.row, cell.row + cell.row_span)
+        for c in range(cell.col, cell.col + cell.col_span)
+    ]
     assert len(slots) == len(set(slots)) == grid.n_rows * grid.n_cols

@@ -9,12 +9,21 @@ import pytest
 from conftest import SAMPLES
 
 from extract.tesseract import TesseractError, check_languages
-from pipeline.evaluate import INDICATORS, counts_to_scores, file_counts, read_csv_rows, records_by_file
+from pipeline.evaluate import (
+    INDICATORS,
+    counts_to_scores,
+    file_counts,
+    read_csv_rows,
+    records_by_file,
+)
 from pipeline.run import RunSettings, run_batch
 
 pytestmark = pytest.mark.ocr
 
-SCANS = ("scan/pk-mojokerto-2024-ketua-200dpi.pdf", "scan/pk-pasuruan-2023-kasubbag-hukum-200dpi.pdf")
+SCANS = (
+    "scan/pk-mojokerto-2024-ketua-200dpi.pdf",
+    "scan/pk-pasuruan-2023-kasubbag-hukum-200dpi.pdf",
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +45,9 @@ def ocr_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_scanned_rows_match_the_truth(ocr_run: Path, source: str) -> None:
     truth_rows = read_csv_rows(SAMPLES / "truth" / f"{Path(source).stem}.indicators.csv")
     truth = records_by_file(truth_rows, INDICATORS)[source]
-    predicted = records_by_file(read_csv_rows(ocr_run / "indicators.csv"), INDICATORS).get(source, [])
+    predicted = records_by_file(read_csv_rows(ocr_run / "indicators.csv"), INDICATORS).get(
+        source, []
+    )
     scores = counts_to_scores(file_counts(truth, predicted, INDICATORS), INDICATORS)
     # Regression floors well under what `make eval` measures (1.0 on both files today).
     assert scores["f1"] >= 0.9

@@ -12,8 +12,16 @@ from extract.page import ExtractSettings
 from pipeline.run import EXIT_FILES_FAILED, EXIT_OK, RunSettings, discover_inputs, run_batch
 
 OUTPUT_FILES = (
-    "indicators.csv", "budget.csv", "documents.csv", "pages.csv", "reconciliation.csv",
-    "review/review.csv", "review/index.html", "run.json", "run.log", "catalog.sqlite",
+    "indicators.csv",
+    "budget.csv",
+    "documents.csv",
+    "pages.csv",
+    "reconciliation.csv",
+    "review/review.csv",
+    "review/index.html",
+    "run.json",
+    "run.log",
+    "catalog.sqlite",
 )
 
 
@@ -30,14 +38,18 @@ def settings(**changes: object) -> RunSettings:
     return RunSettings(workers=1, quiet=True, **changes)  # type: ignore[arg-type]
 
 
-def test_born_digital_and_scan_give_the_same_rows(tmp_path: Path, pk_pdf: Path, scan_pdf: Path) -> None:
+def test_born_digital_and_scan_give_the_same_rows(
+    tmp_path: Path, pk_pdf: Path, scan_pdf: Path
+) -> None:
     out = tmp_path / "out"
     summary = run_batch([pk_pdf, scan_pdf], out, settings(), engine=recorded_engine())
     assert summary.exit_code == EXIT_OK
     for name in OUTPUT_FILES:
         assert (out / name).exists(), name
     indicators = rows(out / "indicators.csv")
-    by_file = {f: [r for r in indicators if r["source_file"] == f] for f in (pk_pdf.name, scan_pdf.name)}
+    by_file = {
+        f: [r for r in indicators if r["source_file"] == f] for f in (pk_pdf.name, scan_pdf.name)
+    }
     text_rows, ocr_rows = by_file[pk_pdf.name], by_file[scan_pdf.name]
     assert [r["indikator"] for r in text_rows][:3] == [
         "Persentase penyelenggaraan Pemilu/Pemilihan sesuai Jadwal",
@@ -52,7 +64,9 @@ def test_born_digital_and_scan_give_the_same_rows(tmp_path: Path, pk_pdf: Path, 
     assert all(float(r["ocr_confidence"]) > 50 for r in ocr_rows)
 
 
-def test_rerun_skips_finished_documents_and_writes_identical_rows(tmp_path: Path, pk_pdf: Path) -> None:
+def test_rerun_skips_finished_documents_and_writes_identical_rows(
+    tmp_path: Path, pk_pdf: Path
+) -> None:
     out = tmp_path / "out"
     run_batch([pk_pdf], out, settings())
     first = (out / "indicators.csv").read_bytes()
@@ -64,7 +78,9 @@ def test_rerun_skips_finished_documents_and_writes_identical_rows(tmp_path: Path
     assert (out / "indicators.csv").read_bytes() == first
 
 
-def test_duplicate_and_renamed_files_are_listed_not_processed_twice(tmp_path: Path, pk_pdf: Path) -> None:
+def test_duplicate_and_renamed_files_are_listed_not_processed_twice(
+    tmp_path: Path, pk_pdf: Path
+) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "a.pdf").write_bytes(pk_pdf.read_bytes())
@@ -82,7 +98,11 @@ def test_duplicate_and_renamed_files_are_listed_not_processed_twice(tmp_path: Pa
         ("truncated.pdf", None, "PDF_UNREADABLE"),
         ("not-a-pdf.pdf", b"<html><body>404 Not Found</body></html>", "PDF_UNREADABLE"),
         ("empty.pdf", b"", "PDF_UNREADABLE"),
-        ("zero-pages.pdf", b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n", "PDF_UNREADABLE"),
+        (
+            "zero-pages.pdf",
+            b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
+            "PDF_UNREADABLE",
+        ),
     ],
 )
 def test_unreadable_files_fail_with_a_reason_and_the_batch_goes_on(
@@ -100,7 +120,9 @@ def test_unreadable_files_fail_with_a_reason_and_the_batch_goes_on(
     assert documents[name]["status"] == "failed"
     assert documents[name]["error"].startswith(reason)
     assert documents["good.pdf"]["status"] in ("ok", "partial")
-    assert any(r["source_file"] == name and r["reason"] == reason for r in rows(out / "review/review.csv"))
+    assert any(
+        r["source_file"] == name and r["reason"] == reason for r in rows(out / "review/review.csv")
+    )
 
 
 def test_encrypted_pdf_is_flagged(tmp_path: Path) -> None:
@@ -129,9 +151,15 @@ def test_other_files_are_listed_as_skipped(tmp_path: Path, pk_pdf: Path) -> None
 
 @pytest.mark.parametrize(
     ("engine", "reason"),
-    [(CrashingEngine(), "OCR_FAILED"), (HangingEngine(seconds=30), "PAGE_TIMEOUT"), (GarbageEngine(), "OCR_FAILED")],
+    [
+        (CrashingEngine(), "OCR_FAILED"),
+        (HangingEngine(seconds=30), "PAGE_TIMEOUT"),
+        (GarbageEngine(), "OCR_FAILED"),
+    ],
 )
-def test_ocr_engine_failures_flag_the_page(tmp_path: Path, scan_pdf: Path, pk_pdf: Path, engine: object, reason: str) -> None:
+def test_ocr_engine_failures_flag_the_page(
+    tmp_path: Path, scan_pdf: Path, pk_pdf: Path, engine: object, reason: str
+) -> None:
     out = tmp_path / "out"
     run_settings = settings(extract=ExtractSettings(page_timeout=1.0))
     summary = run_batch([scan_pdf, pk_pdf], out, run_settings, engine=engine)  # type: ignore[arg-type]

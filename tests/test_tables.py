@@ -11,9 +11,16 @@ XS = (50.0, 80.0, 250.0, 450.0, 530.0)
 def page_table(page: int, top: float, rows: int) -> Table:
     cells = tuple(
         Cell(row=r, col=c, bbox=BBox(XS[c], top + 20 * r, XS[c + 1], top + 20 * (r + 1)), page=page)
-        for r in range(rows) for c in range(4)
+        for r in range(rows)
+        for c in range(4)
     )
-    return Table(cells=cells, n_rows=rows, n_cols=4, pages=(page,), bbox=BBox(XS[0], top, XS[-1], top + 20 * rows))
+    return Table(
+        cells=cells,
+        n_rows=rows,
+        n_cols=4,
+        pages=(page,),
+        bbox=BBox(XS[0], top, XS[-1], top + 20 * rows),
+    )
 
 
 def test_a_table_ending_at_the_foot_continues_at_the_top_of_the_next_page() -> None:
@@ -41,7 +48,8 @@ def test_other_columns_mean_another_table() -> None:
 
 def test_caption_is_the_text_just_above_the_table() -> None:
     words = [
-        Word("Tabel", BBox(60, 80, 85, 90)), Word("3.1", BBox(88, 80, 100, 90)),
+        Word("Tabel", BBox(60, 80, 85, 90)),
+        Word("3.1", BBox(88, 80, 100, 90)),
         Word("jauh", BBox(60, 10, 80, 20)),
     ]
     assert caption_above(BBox(50, 100, 500, 300), words) == "Tabel 3.1"

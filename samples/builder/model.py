@@ -6,9 +6,8 @@ the page of each row is learnt from the rendering (see born.PageLog).
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
