@@ -91,6 +91,7 @@ class RunSummary:
     flagged_pages: int = 0
     failed_files: int = 0
     skipped_done: int = 0
+    skipped_files: int = 0  # inputs that are not documents (listed in documents.csv)
     seconds: float = 0.0
     stopped_at: str = ""  # the file --strict stopped at
     reasons: dict[str, int] = field(default_factory=dict)
@@ -106,6 +107,7 @@ class RunSummary:
             f"{self.flagged_pages} flagged pages, "
             f"{self.failed_files} failed files, {self.seconds:.1f} s"
             + (f" ({self.skipped_done} already done)" if self.skipped_done else "")
+            + (f"; {self.skipped_files} other files skipped" if self.skipped_files else "")
             + (f"; stopped at {self.stopped_at} (--strict)" if self.stopped_at else "")
         )
 
@@ -476,12 +478,14 @@ def _item_tables(
     item: PlanItem, out_dir: Path, summary: RunSummary, status_of: dict[str, str]
 ) -> tuple[str, dict[str, list[dict[str, Any]]]]:
     """One input's status and records, by table."""
-    name, summary.documents = item.file.source_file, summary.documents + 1
+    name = item.file.source_file
     listed = {"source_file": name, "doc_sha256": item.doc_sha256, "pages": 0}
     if item.skip_reason:
+        summary.skipped_files += 1
         return "skipped", {
             "documents": [{**listed, "status": "skipped", "error": item.skip_reason}]
         }
+    summary.documents += 1
     if item.duplicate_of:
         status = status_of.get(item.duplicate_of, "ok")
         duplicate = {
