@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from extract.models import Cell, Table
+from lexicon.loader import load_lexicon
 from normalize.checks import budget_rows_reasons, capaian_computed, indicator_row_reasons
 from normalize.document import text_to_tahun, title_to_doc_type
 from normalize.headers import (
@@ -109,9 +110,19 @@ def join_lines(lines: list[str]) -> str:
         if hyphenated and line[0].islower():
             keep = _is_reduplication(hyphenated.group(1), line)
             text = (text if keep else text[:-1]) + line
+        elif text and _broken_word(text.rsplit(" ", 1)[-1], line.split(" ", 1)[0]):
+            text += line  # a word wrapped without a hyphen in a narrow cell ("P" / "endidikan")
         else:
             text = f"{text} {line}" if text else line
     return text
+
+
+def _broken_word(head: str, tail: str) -> bool:
+    """The line break split one word: the tail alone is no word, head + tail is."""
+    if not (head.isalpha() and tail.isalpha() and tail.islower()):
+        return False
+    lexicon = load_lexicon()
+    return not lexicon.is_word(tail) and lexicon.is_word((head + tail).lower())
 
 
 def _is_reduplication(before: str, after: str) -> bool:
@@ -303,8 +314,9 @@ class _Walk:
 
 
 def _value_text(value: Value, repaired: str) -> str:
-    shown = value.kind in (ValueKind.NUMBER, ValueKind.GRADE, ValueKind.OPINION, ValueKind.RUPIAH)
-    return value.text if shown else " ".join(repaired.split())
+    """The cell as printed (after OCR repair), whitespace collapsed: "95 %" stays "95 %";
+    the parsed number and unit are in the *_value / *_unit columns."""
+    return " ".join(repaired.split())
 
 
 def _sasaran_level(colmap: ColumnMap, walk: _Walk, title_level: str) -> str:
