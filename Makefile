@@ -32,11 +32,20 @@ test-fast: setup
 eval: setup
 	$(PY) -m pipeline.evaluate samples/ --out eval-out/ --json eval.json
 
-anchors: setup
-	$(PY) -m pip install --quiet -e '.[dev,anchors]'
+# The anchors (img2table) live in their own venv: img2table pulls opencv-contrib-python, whose
+# cv2 would shadow the project's opencv-python-headless. The spec is the `anchors` extra.
+ANCHORS_VENV := .venv-anchors
+ANCHORS_STAMP := $(ANCHORS_VENV)/.installed-img2table-2
+
+anchors: setup $(ANCHORS_STAMP)
+
+$(ANCHORS_STAMP):
+	@test -x $(ANCHORS_VENV)/bin/python || python3 -m venv $(ANCHORS_VENV)
+	$(ANCHORS_VENV)/bin/pip install --quiet 'img2table>=2.0,<3' 'pytesseract>=0.3.10'
+	@touch $@
 
 bench: anchors
-	$(PY) -m pipeline.bench --out bench-out/
+	$(PY) -m pipeline.bench --out bench-out/ --anchors-python $(ANCHORS_VENV)/bin/python
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -47,4 +56,4 @@ samples: setup
 	$(PY) samples/generate.py
 
 clean:
-	rm -rf out/ eval-out/ bench-out/ eval.json
+	rm -rf out/ eval-out/ bench-out/ eval.json $(ANCHORS_VENV)

@@ -39,6 +39,7 @@ INDICATOR_OPENERS = (
     "Index",
     "Opini",
 )
+RARE_FRAGMENT_ZIPF = 1.5  # a word-list entry this rare is more likely half a word
 MIN_INDICATOR_WORDS = 3  # a split piece shorter than this is not an indicator sentence
 UNPARSED_SIGNAL_ROWS = 2  # indicator sentences needed to call an unmapped table an indicator table
 # The two programs of Bagian Anggaran 076 (all KPU budgets), printed without the word "Program".
@@ -110,19 +111,30 @@ def join_lines(lines: list[str]) -> str:
         if hyphenated and line[0].islower():
             keep = _is_reduplication(hyphenated.group(1), line)
             text = (text if keep else text[:-1]) + line
-        elif text and _broken_word(text.rsplit(" ", 1)[-1], line.split(" ", 1)[0]):
-            text += line  # a word wrapped without a hyphen in a narrow cell ("P" / "endidikan")
+        elif text and (
+            line.startswith("%") or _broken_word(text.rsplit(" ", 1)[-1], line.split(" ", 1)[0])
+        ):
+            # A word or value wrapped without a hyphen in a narrow cell ("P" / "endidikan",
+            # "Dokum" / "en", "77,5" / "%").
+            text += line
         else:
             text = f"{text} {line}" if text else line
     return text
 
 
 def _broken_word(head: str, tail: str) -> bool:
-    """The line break split one word: the tail alone is no word, head + tail is."""
+    """The line break split one word: head + tail is a word, and the tail alone is none or
+    the head is a rare fragment ("dokum" is in the word list, with zipf frequency 0)."""
     if not (head.isalpha() and tail.isalpha() and tail.islower()):
         return False
     lexicon = load_lexicon()
-    return not lexicon.is_word(tail) and lexicon.is_word((head + tail).lower())
+    if not lexicon.is_word((head + tail).lower()):
+        return False
+    rare_head = (
+        lexicon.general_zipf.get(head.lower(), 0.0) < RARE_FRAGMENT_ZIPF
+        and head.lower() not in lexicon.domain_counts
+    )
+    return not lexicon.is_word(tail) or rare_head
 
 
 def _is_reduplication(before: str, after: str) -> bool:
