@@ -195,7 +195,9 @@ def ink_bbox(clean: np.ndarray, box: BBox, scale: float) -> BBox | None:
 def crops_to_strip(
     clean: np.ndarray, boxes: list[BBox], scale: float
 ) -> tuple[np.ndarray, list[Crop], float]:
-    """Stack the cell crops top to bottom, left-aligned, with white gaps; returns the strip's scale."""
+    """Stack the cell crops top to bottom, left-aligned, with white gaps.
+
+    Returns the strip, where each crop sits in it, and the strip's scale."""
     factor = max(1.0, STRIP_DPI / (scale * 72))
     pieces, crops, top = [], [], STRIP_GAP_PX
     for box in boxes:

@@ -8,10 +8,10 @@ boxes are scaled into points so that text pages and scans share one geometry.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class ExtractionKind(str, Enum):
+class ExtractionKind(StrEnum):
     TEXT = "text"
     OCR = "ocr"
 
@@ -131,7 +131,7 @@ class Cell:
         )
 
 
-class TableSource(str, Enum):
+class TableSource(StrEnum):
     RULED = "ruled"  # grid from ruling lines (OpenCV on scans, pdfplumber edges on text pages)
     BORDERLESS = "borderless"  # grid inferred from word positions and a header row
 

@@ -26,7 +26,21 @@ class OcrReading:
         return self.mean_confidence * min(1.0, len(self.words) / 20)
 
 
-TSV_HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num"
+TSV_COLUMNS = (
+    "level",
+    "page_num",
+    "block_num",
+    "par_num",
+    "line_num",
+    "word_num",
+    "left",
+    "top",
+    "width",
+    "height",
+    "conf",
+    "text",
+)
+TSV_HEADER = "\t".join(TSV_COLUMNS[:6])
 
 
 class TsvError(ValueError):

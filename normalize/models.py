@@ -7,10 +7,10 @@ order the contract gives, so adding a field here never reorders a file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class ValueKind(str, Enum):
+class ValueKind(StrEnum):
     NUMBER = "number"  # a number with an optional unit (%, kali, dokumen ...)
     GRADE = "grade"  # B, BB, A, AA, BAIK ...
     OPINION = "opini"  # WTP, WDP, TW, TMP

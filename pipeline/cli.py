@@ -1,10 +1,14 @@
-"""The kinerja command line: one click group, a few verbs. Only this module turns errors into exits."""
+"""The kinerja command line: one click group, a few verbs.
+
+Only this module turns errors into exits.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -102,7 +106,8 @@ def run(
             "flags: " + ", ".join(f"{code} {count}" for code, count in summary.reasons.items())
         )
     click.echo(
-        f"outputs in {out_dir}/ (indicators.csv, budget.csv, documents.csv, pages.csv, review/index.html)"
+        f"outputs in {out_dir}/ (indicators.csv, budget.csv, documents.csv, pages.csv, "
+        "review/index.html)"
     )
     sys.exit(summary.exit_code)
 
@@ -114,7 +119,7 @@ def run(
     is_flag=True,
     help="Read objects with a 'noisy' field, write them with a 'text' field.",
 )
-def repair(file: click.utils.LazyFile | None, jsonl: bool) -> None:
+def repair(file: TextIO | None, jsonl: bool) -> None:
     """Repair OCR noise line by line (stdin to stdout without FILE).
 
     Example: kinerja repair noisy.txt > clean.txt
@@ -141,7 +146,7 @@ def repair(file: click.utils.LazyFile | None, jsonl: bool) -> None:
 def inspect(file: Path, page_number: int, out_png: Path | None, dpi: int | None) -> None:
     """Draw a page with its words, rulings, cells and their row/column, and print its tables.
 
-    Example: kinerja inspect samples/scan/pk-mojokerto-2024-ketua-200dpi.pdf --page 2 --out page2.png
+    Example: kinerja inspect samples/scan/rkt-kuburaya-2024-200dpi.pdf --page 2 --out p2.png
     """
     from pipeline.inspect import inspect_page
 

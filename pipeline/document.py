@@ -246,7 +246,7 @@ def document_to_result(
 
 
 def normalize_or_flag(job: DocumentJob, extractions: list[PageExtraction]):  # type: ignore[no-untyped-def]
-    """The normalize stage; a failure there flags the document's table pages, never stops the batch."""
+    """The normalize stage; a failure there flags the table pages, never stops the batch."""
     from normalize.models import TableIssue
     from pipeline.normalize_stage import normalize_document
 
@@ -277,7 +277,8 @@ def collect_page_reasons(
         ):
             reasons[e.ref.page].setdefault(
                 "LOW_CONFIDENCE",
-                f"mean OCR word confidence {e.ocr_confidence:.0f} is below {PAGE_LOW_CONFIDENCE:.0f}",
+                f"mean OCR word confidence {e.ocr_confidence:.0f} "
+                f"is below {PAGE_LOW_CONFIDENCE:.0f}",
             )
     for issue in issues:
         reasons.setdefault(issue.page, {}).setdefault(issue.reason, issue.detail)

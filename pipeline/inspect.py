@@ -1,4 +1,4 @@
-"""`kinerja inspect`: one page drawn with what extraction saw, like pdfplumber's debug_tablefinder."""
+"""`kinerja inspect`: a page drawn with what extraction saw (pdfplumber's debug_tablefinder)."""
 
 from __future__ import annotations
 
@@ -40,8 +40,9 @@ def inspect_page(path: Path, number: int, target: Path, settings: ExtractSetting
 
 def page_summary(extraction, target: Path) -> str:  # type: ignore[no-untyped-def]
     lines = [
-        f"page {extraction.ref.page}: {extraction.extraction.value}, rotation {extraction.rotation}, "
-        f"skew {extraction.skew}, confidence {extraction.ocr_confidence}, {len(extraction.words)} words, "
+        f"page {extraction.ref.page}: {extraction.extraction.value}, "
+        f"rotation {extraction.rotation}, skew {extraction.skew}, "
+        f"confidence {extraction.ocr_confidence}, {len(extraction.words)} words, "
         f"{len(extraction.tables)} tables -> {target}"
     ]
     for index, table in enumerate(extraction.tables, start=1):

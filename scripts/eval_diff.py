@@ -1,5 +1,5 @@
 """Show the field differences behind `make eval`'s figures for one file:
-`python scripts/eval_diff.py eval-out/samples scan/rkt-kuburaya-2024-200dpi.pdf [indicators|budget]`."""
+`python scripts/eval_diff.py eval-out/samples scan/rkt-kuburaya-2024-200dpi.pdf [budget]`."""
 
 from __future__ import annotations
 

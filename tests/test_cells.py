@@ -13,6 +13,7 @@ from extract.cells import (
 )
 from extract.grid import Grid, GridCell
 from extract.models import BBox, Word
+from extract.tsv import TSV_COLUMNS
 
 SCALE = 200 / 72
 
@@ -80,7 +81,7 @@ class StripEngine:
 
     def image_to_tsv(self, image, psm, timeout):  # type: ignore[no-untyped-def]
         self.calls += 1
-        header = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
+        header = "\t".join(TSV_COLUMNS) + "\n"
         return header + "5\t1\t1\t1\t1\t1\t30\t30\t40\t20\t91.0\tB\n"
 
     def orientation(self, image, timeout):  # type: ignore[no-untyped-def]

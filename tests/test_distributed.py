@@ -48,7 +48,8 @@ def test_scheduler_local_starts_its_own_cluster(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_a_document_that_kills_its_dask_worker_fails_alone(tmp_path: Path, scan_pdf: Path) -> None:
     """The scheduler gives up on a task whose workers die (allowed-failures, 0 here to be
-    quick): that document fails with PDF_UNREADABLE (worker died), the others are read, and no part is written
+    quick): that document fails with PDF_UNREADABLE (worker died), the others are read,
+    and no part is written
     for it, so the next run tries it again."""
     import sys
 

@@ -47,7 +47,7 @@ def test_missing_horizontal_border_merges_cells_down() -> None:
 
 
 def test_header_spanning_columns() -> None:
-    xs, ys = [0, 100, 200, 300], [0, 20, 40, 60]
+    ys = [0, 20, 40, 60]
     horizontal = [Segment(True, y, 0, 300) for y in ys]
     vertical = [
         Segment(False, 0, 0, 60),

@@ -100,7 +100,8 @@ def test_duplicate_and_renamed_files_are_listed_not_processed_twice(
         ("empty.pdf", b"", "PDF_UNREADABLE"),
         (
             "zero-pages.pdf",
-            b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
+            b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+            b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
             "PDF_UNREADABLE",
         ),
     ],

@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import RECORDED
 
-from extract.tsv import TsvError, tsv_to_reading
+from extract.tsv import TSV_COLUMNS, TsvError, tsv_to_reading
 
 
 def test_recorded_page_parses_to_words_in_points() -> None:
@@ -38,6 +38,6 @@ def test_output_that_is_not_tsv_is_an_error() -> None:
 
 
 def test_header_only_tsv_is_an_empty_reading() -> None:
-    header = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
+    header = "\t".join(TSV_COLUMNS) + "\n"
     reading = tsv_to_reading(header, 1.0)
     assert reading.words == () and reading.mean_confidence is None and reading.score == 0.0
