@@ -31,7 +31,8 @@ UNREAD_MIN_WIDTH_PT = 4.0  # ink this wide on a pixel row
 UNREAD_MIN_HEIGHT_PT = 4.0  # over this many points of height: about one line of small print
 TRUSTED_CONFIDENCE = 60.0
 REREAD_WORD_BELOW = 45.0  # ... or holding one word this doubtful (two lines fused into one word)
-STRIP_DPI = 220  # small print in crops reads better enlarged to this (cost grows with its square)
+STRIP_DPI = 300  # crops of low-resolution scans are enlarged to this (cost grows with its square)
+UPSCALE_BELOW_DPI = 200  # crops of scans at 200 dpi and more are read as they are
 INK_MARGIN_PT = 2.0
 
 
@@ -198,7 +199,8 @@ def crops_to_strip(
     """Stack the cell crops top to bottom, left-aligned, with white gaps.
 
     Returns the strip, where each crop sits in it, and the strip's scale."""
-    factor = max(1.0, STRIP_DPI / (scale * 72))
+    dpi = scale * 72
+    factor = STRIP_DPI / dpi if dpi < UPSCALE_BELOW_DPI else 1.0
     pieces, crops, top = [], [], STRIP_GAP_PX
     for box in boxes:
         x0, y0, x1, y1 = pixel_box(box, scale, clean.shape)

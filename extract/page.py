@@ -161,8 +161,10 @@ def raster_to_work(
         flipped_reading = read_clean(flipped_layout.clean, flipped.scale, settings, engine)
         if flipped_reading.score > reading.score:
             rotation, straight, layout, reading = 180, flipped, flipped_layout, flipped_reading
-    words = reread_cells(
-        layout.grids, reading.words, layout.clean, straight.scale, engine, settings.page_timeout
+    words = drop_nested_words(
+        reread_cells(
+            layout.grids, reading.words, layout.clean, straight.scale, engine, settings.page_timeout
+        )
     )
     tables = tuple(grid_to_table(g, words, ref.page, words) for g in layout.grids)
     reasons, details = ocr_page_reasons(reading, tables)
@@ -213,6 +215,26 @@ def segment_in_grid(segment: Segment, grid: Grid) -> bool:
     middle = (segment.start + segment.end) / 2
     on_cut = any(abs(segment.position - cut) <= SNAP_TOLERANCE + 1 for cut in cuts)
     return on_cut and low - JOIN_TOLERANCE <= middle <= high + JOIN_TOLERANCE
+
+
+NESTED_SHARE = 0.6  # a word lying this much inside a longer word is a phantom of it
+PHANTOM_MAX_CHARS = 2  # ... when it is this short (longer ones are real words fused boxes hide)
+
+
+def drop_nested_words(words: tuple[Word, ...]) -> tuple[Word, ...]:
+    """Drop a short word tesseract reported inside a longer one (a "4" read from the "y" of
+    "masyarakat" on a blurred scan): the longer word already holds that ink."""
+    ordered = sorted(words, key=lambda w: w.bbox.top)
+    dropped: set[int] = set()
+    for i, word in enumerate(ordered):
+        for other in ordered[i + 1 :]:
+            if other.bbox.top > word.bbox.bottom:
+                break
+            for small, large in ((word, other), (other, word)):
+                if len(small.text) <= PHANTOM_MAX_CHARS < len(large.text) and small.bbox.area > 0:
+                    if small.bbox.intersection_area(large.bbox) >= NESTED_SHARE * small.bbox.area:
+                        dropped.add(id(small))
+    return tuple(w for w in words if id(w) not in dropped)
 
 
 def page_rotation(raster: rs.PageRaster, engine: OcrEngine, timeout: float) -> int:

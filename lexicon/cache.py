@@ -1,8 +1,13 @@
 """A per-user cache of objects derived from the lexicon, keyed by the lexicon's SHA-256.
 
-Parsing the CSVs and building the candidate index take ~2 s; unpickling them ~0.2 s. The key is
-the lexicon hash plus a name that carries the builder's own settings, so a changed data file or
-a changed builder never reads a stale entry. A cache that cannot be read or written is ignored.
+Parsing the CSVs and building the candidate index take ~2 s; reading them back must cost far
+less, since a page of OCR text repairs in tens of milliseconds. The key is the lexicon hash plus
+a name that carries the builder's own settings, so a changed data file or a changed builder
+never reads a stale entry. A cache that cannot be read or written is ignored.
+
+Large word tables (str -> float or int dicts, such as the 90,000 general words) are stored as
+columns and come back as a read-only ``WordTable``: unpickling a dict that size builds 180,000
+objects (~30 ms), while a table loads as four byte strings and looks words up by their CRC-32.
 """
 
 from __future__ import annotations
@@ -10,13 +15,146 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
-from collections.abc import Callable
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+from zlib import crc32
 
 CACHE_ENV = "KINERJA_CACHE_DIR"  # "" disables the cache
-FORMAT = 1  # bump when the pickled layout changes
+FORMAT = 2  # bump when the pickled layout changes
+TABLE_MIN_SIZE = 10_000  # smaller dicts unpickle quickly as they are
 T = TypeVar("T")
+
+
+class WordTable(Mapping[str, Any]):
+    """A read-only str -> number mapping over columns: keys, their hashes, values.
+
+    Iterates in the order of the dict it was made from, and compares equal to it.
+    """
+
+    __slots__ = ("_hashes", "_keys", "_order", "_starts", "_values")
+
+    def __init__(  # noqa: PLR0913 - the columns of table_to_columns
+        self, keys: str, starts: bytes, values: bytes, kind: str, hashes: bytes, order: bytes
+    ) -> None:
+        self._keys = keys  # the keys concatenated
+        self._starts = _array("I", starts)  # key k is keys[starts[k]:starts[k + 1]]
+        self._values = _array(kind, values)
+        self._hashes = _array("I", hashes)  # sorted key hashes ...
+        self._order = _array("I", order)  # ... and the number of the key each belongs to
+
+    @classmethod
+    def from_dict(cls, table: Mapping[str, float] | Mapping[str, int]) -> WordTable:
+        return cls(*table_to_columns(table))
+
+    def _key(self, k: int) -> str:
+        return self._keys[self._starts[k] : self._starts[k + 1]]
+
+    def _find(self, key: str) -> int:
+        """The key's number, or -1."""
+        h = key_hash(key)
+        hashes, i = self._hashes, bisect_left(self._hashes, h)
+        while i < len(hashes) and hashes[i] == h:
+            k = self._order[i]
+            if self._key(k) == key:
+                return k
+            i += 1
+        return -1
+
+    def __getitem__(self, key: str) -> Any:
+        k = self._find(key) if isinstance(key, str) else -1
+        if k < 0:
+            raise KeyError(key)
+        return self._values[k]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        k = self._find(key) if isinstance(key, str) else -1
+        return self._values[k] if k >= 0 else default
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._find(key) >= 0
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._key(k) for k in range(len(self._values)))
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        columns = (self._starts, self._values, self._values.typecode, self._hashes, self._order)
+        starts, values, kind, hashes, order = columns
+        return (
+            WordTable,
+            (
+                self._keys,
+                starts.tobytes(),
+                values.tobytes(),
+                kind,
+                hashes.tobytes(),
+                order.tobytes(),
+            ),
+        )
+
+
+def _array(kind: str, data: bytes) -> array[Any]:
+    values = array(kind)
+    values.frombytes(data)
+    return values
+
+
+def key_hash(key: str) -> int:
+    return crc32(key.encode("utf-8", "surrogatepass"))
+
+
+Columns = tuple[str, bytes, bytes, str, bytes, bytes]
+
+
+def table_to_columns(table: Mapping[str, float] | Mapping[str, int]) -> Columns:
+    """The arguments of ``WordTable``: keys concatenated, key starts, values, their array type
+    code, sorted key hashes and the key number of each hash."""
+    starts, offset = array("I", [0]), 0
+    for key in table:
+        offset += len(key)
+        starts.append(offset)
+    kind = "d" if any(isinstance(v, float) for v in table.values()) else "q"
+    pairs = sorted((key_hash(key), k) for k, key in enumerate(table))
+    return (
+        "".join(table),
+        starts.tobytes(),
+        array(kind, table.values()).tobytes(),
+        kind,
+        array("I", [h for h, _ in pairs]).tobytes(),
+        array("I", [k for _, k in pairs]).tobytes(),
+    )
+
+
+def is_word_table(value: object) -> bool:
+    """A dict big enough to be worth columns, of str keys and plain numbers only."""
+    return (
+        type(value) is dict
+        and len(value) >= TABLE_MIN_SIZE
+        and all(type(k) is str for k in value)
+        and all(type(v) in (float, int) for v in value.values())
+    )
+
+
+def with_tables(value: object) -> object:
+    """``value`` with its large word tables (itself, or values of a dict) as ``WordTable``s.
+
+    (A pickler's ``reducer_override`` is not consulted for exact dicts, hence the walk.)
+    """
+    if is_word_table(value):
+        return WordTable.from_dict(value)  # type: ignore[arg-type]
+    if type(value) is dict:
+        return {k: with_tables(v) for k, v in value.items()}
+    return value
+
+
+def to_bytes(value: object) -> bytes:
+    """Pickled ``value``, its large word tables as columns."""
+    return pickle.dumps(with_tables(value), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def cache_dir() -> Path | None:
@@ -39,7 +177,7 @@ def load_or_build(name: str, sha256: str, build: Callable[[], T]) -> T:
     if path is not None:
         try:
             return pickle.loads(path.read_bytes())  # type: ignore[no-any-return]
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
             pass
     value = build()
     if path is not None:
@@ -50,10 +188,11 @@ def load_or_build(name: str, sha256: str, build: Callable[[], T]) -> T:
 def store(path: Path, value: object) -> None:
     """Write atomically (two workers may build the same entry at once); errors are ignored."""
     try:
+        data = to_bytes(value)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(data)
         os.replace(tmp, path)
-    except OSError:
+    except (OSError, pickle.PicklingError):
         return

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-from lexicon.loader import DATA_DIR
+from lexicon.cache import load_or_build
+from lexicon.loader import DATA_DIR, load_lexicon
 
 Token = tuple[str, int, str]  # text, offset in the line, trailing whitespace
 MAX_SPECIAL_TOKENS = 8  # the longest special case spans a few tokens only
@@ -37,22 +40,89 @@ class TokenizerRules:
     matched_first: set[str]  # the first token text of each matched special
 
 
+PATTERNS = ("prefix", "suffix", "infix", "url")
+Program = tuple[Any, ...]  # the arguments of _sre.compile for one pattern
+
+
 def json_to_rules(text: str) -> TokenizerRules:
     """tokenizer.json -> compiled rules."""
     data = json.loads(text)
-    specials = {chunk: tuple(orths) for chunk, orths in data["rules"].items()}
+    patterns = {name: re.compile(data[name]) for name in PATTERNS}
+    return patterns_to_rules(patterns, {c: tuple(o) for c, o in data["rules"].items()})
+
+
+def patterns_to_rules(
+    patterns: dict[str, re.Pattern[str]],
+    specials: dict[str, tuple[str, ...]],
+    matched: dict[tuple[str, ...], str] | None = None,
+) -> TokenizerRules:
+    """Compiled patterns and special cases -> rules (the matcher entries derived if not given)."""
     rules = TokenizerRules(
-        prefix=re.compile(data["prefix"]).match,  # every alternative starts with ^
-        suffix=_tail_search(re.compile(data["suffix"])),
-        infix=_all_matches(re.compile(data["infix"])),
-        url=re.compile(data["url"]).match,
+        prefix=patterns["prefix"].match,  # every alternative starts with ^
+        suffix=_tail_search(patterns["suffix"]),
+        infix=_all_matches(patterns["infix"]),
+        url=patterns["url"].match,
         specials=specials,
         matched={},
         matched_first=set(),
     )
-    rules.matched.update(_matcher_entries(rules))
+    rules.matched.update(_matcher_entries(rules) if matched is None else matched)
     rules.matched_first.update(texts[0] for texts in rules.matched)
     return rules
+
+
+def pattern_to_program(pattern: str) -> Program:
+    """What ``re.compile`` hands to ``_sre.compile`` (re/_compiler.py ``compile``).
+
+    Parsing and optimising the 45,000 characters of spaCy's affix classes takes ~100 ms per
+    process, longer than repairing a page; the program they compile to loads in under 1 ms.
+    """
+    from re import _compiler, _parser  # type: ignore[attr-defined]
+
+    parsed = _parser.parse(pattern, 0)
+    indexgroup: list[str | None] = [None] * parsed.state.groups
+    for name, i in parsed.state.groupdict.items():
+        indexgroup[i] = name
+    code = [int(op) for op in _compiler._code(parsed, 0)]  # opcodes are named int constants
+    groups = parsed.state.groups - 1
+    return pattern, int(parsed.state.flags), code, groups, dict(parsed.state.groupdict), indexgroup
+
+
+def program_to_pattern(program: Program) -> re.Pattern[str]:
+    """A cached program back to a pattern; the same as ``re.compile`` of its source."""
+    import _sre
+
+    pattern, flags, code, groups, groupindex, indexgroup = program
+    return _sre.compile(pattern, flags, list(code), groups, groupindex, tuple(indexgroup))  # type: ignore[no-any-return]
+
+
+def json_to_cached_parts(text: str) -> dict[str, Any]:
+    """What ``cached_rules`` stores: regex programs, special cases, matcher entries."""
+    rules = json_to_rules(text)
+    data = json.loads(text)
+    return {
+        "programs": {name: pattern_to_program(data[name]) for name in PATTERNS},
+        "specials": rules.specials,
+        "matched": rules.matched,
+    }
+
+
+def cached_rules(text: str, sha256: str) -> TokenizerRules:
+    """The rules of tokenizer.json, their compiled form read from the user cache.
+
+    The programs are CPython's own and differ between versions, so the entry name carries the
+    interpreter version and the regex engine's magic; a program that fails to load (another
+    engine) falls back to compiling the patterns.
+    """
+    import _sre
+
+    name = f"tokenizer-py{sys.version_info[0]}.{sys.version_info[1]}-sre{_sre.MAGIC}"
+    parts = load_or_build(name, sha256, lambda: json_to_cached_parts(text))
+    try:
+        patterns = {n: program_to_pattern(parts["programs"][n]) for n in PATTERNS}
+    except (TypeError, ValueError, RuntimeError, KeyError):
+        return json_to_rules(text)
+    return patterns_to_rules(patterns, parts["specials"], parts["matched"])
 
 
 def _matcher_entries(rules: TokenizerRules) -> dict[tuple[str, ...], str]:
@@ -89,8 +159,9 @@ def _tail_search(pattern: re.Pattern[str]) -> Callable[[str], re.Match[str] | No
 
 @lru_cache(maxsize=1)
 def default_rules() -> TokenizerRules:
-    """The rules of the package lexicon."""
-    return json_to_rules((DATA_DIR / "tokenizer.json").read_text(encoding="utf-8"))
+    """The rules of the package lexicon (the lexicon hash covers tokenizer.json)."""
+    text = (DATA_DIR / "tokenizer.json").read_text(encoding="utf-8")
+    return cached_rules(text, load_lexicon().sha256)
 
 
 def _affix_length(match: re.Match[str] | None) -> int:

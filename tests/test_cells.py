@@ -96,3 +96,12 @@ def test_reread_cells_calls_the_engine_once_for_all_cells() -> None:
     assert [w.text for w in words] == ["B"] and GRID.cells[0].bbox.contains_point(
         *words[0].bbox.center
     )
+
+
+def test_a_phantom_digit_inside_a_word_is_dropped_but_real_words_stay() -> None:
+    from extract.page import drop_nested_words
+
+    word = Word("masyarakat", BBox(105, 538, 151, 545), 90.0)
+    phantom = Word("4", BBox(122, 539.8, 126, 546.7), 86.0)
+    neighbour = Word("dan", BBox(153, 538, 165, 545), 95.0)
+    assert drop_nested_words((word, phantom, neighbour)) == (word, neighbour)
