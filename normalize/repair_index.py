@@ -47,8 +47,9 @@ class CandidateIndex:
         self.starts = u32(flat.starts)
         self.words = flat.words
 
-    def pool(self, keys: set[str]) -> set[str]:
-        """The words filed under any of ``keys`` (and under keys of the same hash)."""
+    def pool(self, keys: set[str]) -> list[str]:
+        """The words filed under any of ``keys`` (and under keys of the same hash), with
+        repeats: the distance check in C is cheaper than removing them in Python first."""
         hashes, starts, words = self.hashes, self.starts, self.words
         found = []
         for key in keys:
@@ -56,9 +57,7 @@ class CandidateIndex:
             i = bisect_left(hashes, h)
             if i < len(hashes) and hashes[i] == h:
                 found.append(words[starts[i] : starts[i + 1]])
-        pool = set("".join(found).split(SEPARATOR))
-        pool.discard("")
-        return pool
+        return "".join(found).split(SEPARATOR)
 
 
 def u32(data: bytes) -> array[int]:
@@ -118,7 +117,7 @@ def lookup(index: CandidateIndex, lower: str) -> set[str]:
     hits = process.extract(
         lower, pool, scorer=Levenshtein.distance, score_cutoff=distance, limit=None
     )
-    return {hit[0] for hit in hits}
+    return {hit[0] for hit in hits if hit[0]}
 
 
 def domain_words(lexicon: Lexicon) -> tuple[str, ...]:

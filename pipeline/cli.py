@@ -60,6 +60,12 @@ def cli() -> None:
 )
 @click.option("--force", is_flag=True, help="Redo documents already done in OUT.")
 @click.option("--strict", is_flag=True, help="Stop at the first failure instead of flagging it.")
+@click.option(
+    "--no-repair",
+    "no_repair",
+    is_flag=True,
+    help="Keep OCR text as tesseract read it (to measure what the lexicon repair adds).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option(
     "--scheduler", default=None, help="Dask scheduler address, or 'local' for a LocalCluster."
@@ -74,6 +80,7 @@ def run(
     max_pages: int | None,
     force: bool,
     strict: bool,
+    no_repair: bool,
     quiet: bool,
     scheduler: str | None,
 ) -> None:
@@ -94,6 +101,7 @@ def run(
         strict=strict,
         quiet=quiet,
         scheduler=scheduler,
+        repair_ocr=not no_repair,
     )
     try:
         summary = run_batch(list(inputs), out_dir, settings)

@@ -43,6 +43,7 @@ class DocumentJob:
     settings: ExtractSettings
     max_pages: int | None = None
     strict: bool = False
+    repair_ocr: bool = True  # off only to measure what the lexicon repair adds
 
 
 @dataclass(slots=True)

@@ -32,6 +32,7 @@ denominator is null in the JSON and `-` in the table.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 import subprocess
@@ -460,10 +461,11 @@ class RunResult:
     returncode: int
 
 
-def run_pipeline(inputs: Sequence[Path], out: Path) -> RunResult:
-    """Run `python -m pipeline.cli run INPUT... --out OUT` from the repo root."""
+def run_pipeline(inputs: Sequence[Path], out: Path, extra: Sequence[str] = ()) -> RunResult:
+    """Run `python -m pipeline.cli run INPUT... --out OUT [EXTRA...]` from the repo root."""
     paths = [str(p.resolve()) for p in inputs]
     command = [sys.executable, "-m", "pipeline.cli", "run", *paths, "--out", str(out.resolve())]
+    command += list(extra)
     env = {**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1")}
     completed = subprocess.run(command, cwd=REPO_ROOT, env=env, check=False)
     return RunResult(tuple(paths), str(out), completed.returncode)
@@ -541,14 +543,24 @@ def evaluate(
     help="Folder holding the real PDFs named by samples/truth/real/.",
 )
 @click.option("--no-run", is_flag=True, help="Score what is already in --out; run nothing.")
+@click.option(
+    "--no-repair", is_flag=True, help="Run kinerja with --no-repair (what the OCR repair adds)."
+)
 def main(
-    samples_dir: Path, out_dir: Path, json_path: Path | None, real_dir: Path, no_run: bool
+    samples_dir: Path,
+    out_dir: Path,
+    json_path: Path | None,
+    real_dir: Path,
+    no_run: bool,
+    no_repair: bool,
 ) -> None:
     """Run kinerja over the samples and the real fixtures and score it against the truth CSVs.
 
     Example: python -m pipeline.evaluate samples/ --out eval-out/ --json eval.json
     """
-    report = evaluate(samples_dir, out_dir, real_dir, None if no_run else run_pipeline)
+    extra = ["--no-repair"] if no_repair else []
+    runner = functools.partial(run_pipeline, extra=extra)
+    report = evaluate(samples_dir, out_dir, real_dir, None if no_run else runner)
     click.echo(format_report(report))
     if json_path is not None:
         json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")

@@ -25,8 +25,8 @@ def keep_text(text: str, column: str) -> str:
     return text
 
 
-def page_texts(extractions: list[PageExtraction]) -> list[tuple[int, str]]:
-    repair = ocr_repair()
+def page_texts(extractions: list[PageExtraction], repair_ocr: bool = True) -> list[tuple[int, str]]:
+    repair = ocr_repair() if repair_ocr else keep_text
     return [
         (e.ref.page, repair(e.text, "text") if e.extraction is ExtractionKind.OCR else e.text)
         for e in extractions
@@ -38,18 +38,19 @@ def logical_tables(extractions: list[PageExtraction]) -> list[Table]:
     return merge_continued_tables([t for e in extractions for t in e.tables], heights)
 
 
-def table_repair(table: Table, extraction_by_page: dict[int, str]) -> Callable[[str, str], str]:
+def table_repair(
+    table: Table, extraction_by_page: dict[int, str], repair_ocr: bool = True
+) -> Callable[[str, str], str]:
     """OCR text is repaired against the lexicon; the text layer is kept as printed."""
-    return (
-        ocr_repair() if any(extraction_by_page.get(p) == "ocr" for p in table.pages) else keep_text
-    )
+    on_ocr_page = any(extraction_by_page.get(p) == "ocr" for p in table.pages)
+    return ocr_repair() if repair_ocr and on_ocr_page else keep_text
 
 
 def normalize_document(
     job,
     extractions: list[PageExtraction],  # type: ignore[no-untyped-def]
 ) -> tuple[DocumentInfo, list[Table], list[IndicatorRow], list[BudgetRow], list[TableIssue]]:
-    info = pages_to_document_info(page_texts(extractions))
+    info = pages_to_document_info(page_texts(extractions, job.repair_ocr))
     tables = logical_tables(extractions)
     extraction_by_page = {e.ref.page: e.extraction.value for e in extractions}
     context = TableContext(
@@ -65,7 +66,7 @@ def normalize_document(
     kept: list[Table] = []
     for table in tables:
         rows = table_to_rows(
-            table, table_index + 1, context, table_repair(table, extraction_by_page)
+            table, table_index + 1, context, table_repair(table, extraction_by_page, job.repair_ocr)
         )
         if rows.kind == "skip" and not rows.issues:
             continue  # pegawai lists, layout frames: not a table of this dataset

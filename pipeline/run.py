@@ -63,6 +63,7 @@ class RunSettings:
     strict: bool = False
     quiet: bool = False
     scheduler: str | None = None
+    repair_ocr: bool = True
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -307,6 +308,7 @@ def job_for(item: PlanItem, out_dir: Path, settings: RunSettings) -> DocumentJob
         settings.extract,
         settings.max_pages,
         settings.strict,
+        settings.repair_ocr,
     )
 
 
