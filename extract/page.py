@@ -231,9 +231,10 @@ def drop_nested_words(words: tuple[Word, ...]) -> tuple[Word, ...]:
             if other.bbox.top > word.bbox.bottom:
                 break
             for small, large in ((word, other), (other, word)):
-                if len(small.text) <= PHANTOM_MAX_CHARS < len(large.text) and small.bbox.area > 0:
-                    if small.bbox.intersection_area(large.bbox) >= NESTED_SHARE * small.bbox.area:
-                        dropped.add(id(small))
+                inside = small.bbox.intersection_area(large.bbox)
+                short = len(small.text) <= PHANTOM_MAX_CHARS < len(large.text)
+                if short and small.bbox.area > 0 and inside >= NESTED_SHARE * small.bbox.area:
+                    dropped.add(id(small))
     return tuple(w for w in words if id(w) not in dropped)
 
 

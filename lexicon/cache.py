@@ -25,6 +25,7 @@ from zlib import crc32
 CACHE_ENV = "KINERJA_CACHE_DIR"  # "" disables the cache
 FORMAT = 2  # bump when the pickled layout changes
 TABLE_MIN_SIZE = 10_000  # smaller dicts unpickle quickly as they are
+FOUND_MAX = 1 << 16  # looked-up keys remembered per table
 T = TypeVar("T")
 
 
@@ -34,9 +35,9 @@ class WordTable(Mapping[str, Any]):
     Iterates in the order of the dict it was made from, and compares equal to it.
     """
 
-    __slots__ = ("_hashes", "_keys", "_order", "_starts", "_values")
+    __slots__ = ("_found", "_hashes", "_keys", "_order", "_starts", "_values")
 
-    def __init__(  # noqa: PLR0913 - the columns of table_to_columns
+    def __init__(  # the columns of table_to_columns
         self, keys: str, starts: bytes, values: bytes, kind: str, hashes: bytes, order: bytes
     ) -> None:
         self._keys = keys  # the keys concatenated
@@ -44,6 +45,7 @@ class WordTable(Mapping[str, Any]):
         self._values = _array(kind, values)
         self._hashes = _array("I", hashes)  # sorted key hashes ...
         self._order = _array("I", order)  # ... and the number of the key each belongs to
+        self._found: dict[str, int] = {}  # text repeats its words: each is looked up once
 
     @classmethod
     def from_dict(cls, table: Mapping[str, float] | Mapping[str, int]) -> WordTable:
@@ -54,6 +56,14 @@ class WordTable(Mapping[str, Any]):
 
     def _find(self, key: str) -> int:
         """The key's number, or -1."""
+        found = self._found.get(key)
+        if found is None:
+            if len(self._found) >= FOUND_MAX:
+                self._found.clear()
+            found = self._found[key] = self._search(key)
+        return found
+
+    def _search(self, key: str) -> int:
         h = key_hash(key)
         hashes, i = self._hashes, bisect_left(self._hashes, h)
         while i < len(hashes) and hashes[i] == h:
@@ -118,7 +128,7 @@ def table_to_columns(table: Mapping[str, float] | Mapping[str, int]) -> Columns:
     for key in table:
         offset += len(key)
         starts.append(offset)
-    kind = "d" if any(isinstance(v, float) for v in table.values()) else "q"
+    kind = "d" if any(type(v) is float for v in table.values()) else "q"
     pairs = sorted((key_hash(key), k) for k, key in enumerate(table))
     return (
         "".join(table),
@@ -131,12 +141,12 @@ def table_to_columns(table: Mapping[str, float] | Mapping[str, int]) -> Columns:
 
 
 def is_word_table(value: object) -> bool:
-    """A dict big enough to be worth columns, of str keys and plain numbers only."""
+    """A dict big enough to be worth columns, of str keys and values all float or all int."""
     return (
         type(value) is dict
         and len(value) >= TABLE_MIN_SIZE
         and all(type(k) is str for k in value)
-        and all(type(v) in (float, int) for v in value.values())
+        and {type(v) for v in value.values()} in ({float}, {int})
     )
 
 
@@ -194,5 +204,5 @@ def store(path: Path, value: object) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)
-    except (OSError, pickle.PicklingError):
+    except (OSError, OverflowError, pickle.PicklingError):
         return

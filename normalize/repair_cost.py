@@ -18,6 +18,7 @@ DOUBLED_LETTER_COST = 0.25
 THIN_LETTER_COST = 0.5  # thin glyphs (i, l, t, j, f, r, 1, punctuation) come and go in OCR
 THIN = frozenset("iljtfr1!|.,'")
 MAX_ATYPICAL_COST = 1.0  # at most one edit that no OCR confusion explains
+MAX_REMEMBERED_BLOCKS = 1 << 16
 
 
 def max_cost_for(length: int) -> float:
@@ -38,6 +39,14 @@ def confusions_to_costs(lexicon: Lexicon) -> Costs:
         costs[(confusion.printed, confusion.observed)] = confusion.cost
         costs.setdefault((confusion.observed, confusion.printed), confusion.cost)
     return costs
+
+
+def min_cost_per_edit(costs: Costs) -> float:
+    """A floor under the cost of one Levenshtein edit: every block of k edits (k = its longer
+    side) costs at least k times this, so ``distance * floor`` never exceeds ``ocr_cost``."""
+    listed = (cost / max(len(a), len(b)) for (a, b), cost in costs.items())
+    defaults = (DEFAULT_DELETE_COST, DEFAULT_INSERT_COST, DEFAULT_SUBSTITUTE_COST)
+    return min(min(listed, default=1.0), DOUBLED_LETTER_COST, THIN_LETTER_COST, *defaults)
 
 
 def indel_cost(chars: str, before: str, default: float) -> tuple[float, float]:
@@ -95,6 +104,36 @@ def ocr_cost_parts(printed: str, observed: str, costs: Costs) -> tuple[float, fl
         cost, odd = block_cost(src, dst, costs, printed[s0 - 1] if s0 else "")
         total, atypical = total + cost, atypical + odd
     return total, atypical
+
+
+class OcrCost:
+    """``ocr_cost_parts`` with the price of each block of edits remembered: a token's
+    candidates share most of their blocks ('' -> 'a' after 'n'), and pages repeat damage."""
+
+    __slots__ = ("_blocks", "costs")
+
+    def __init__(self, costs: Costs) -> None:
+        self.costs = costs
+        self._blocks: dict[tuple[str, str, str], tuple[float, float]] = {}
+
+    def parts(self, printed: str, observed: str) -> tuple[float, float]:
+        """The same (cost, atypical part) as ``ocr_cost_parts``, summed in the same order."""
+        total = atypical = 0.0
+        blocks = self._blocks
+        for s0, s1, d0, d1 in edit_blocks(printed, observed):
+            key = (printed[s0:s1], observed[d0:d1], printed[s0 - 1] if s0 else "")
+            part = blocks.get(key)
+            if part is None:
+                if len(blocks) >= MAX_REMEMBERED_BLOCKS:
+                    blocks.clear()
+                part = blocks[key] = self._price(*key)
+            total += part[0]
+            atypical += part[1]
+        return total, atypical
+
+    def _price(self, src: str, dst: str, before: str) -> tuple[float, float]:
+        listed = self.costs.get((src, dst))
+        return (listed, 0.0) if listed is not None else block_cost(src, dst, self.costs, before)
 
 
 def ocr_cost(printed: str, observed: str, costs: Costs) -> float:

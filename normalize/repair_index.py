@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from dataclasses import dataclass
+from typing import NamedTuple
 from zlib import crc32
 
 from rapidfuzz import fuzz, process
@@ -26,10 +26,11 @@ INDEX_DISTANCE = 2
 DOMAIN_MIN_LENGTH = 5  # domain words loosely matched against long damaged tokens
 DOMAIN_MIN_RATIO = 70
 SEPARATOR = "\n"  # between the stored words (no word holds one)
+MAX_REMEMBERED_POOLS = 1 << 14
+MAX_REMEMBERED_KEYS = 1 << 17
 
 
-@dataclass(frozen=True, slots=True)
-class FlatIndex:
+class FlatIndex(NamedTuple):
     """The stored form of the index: the words filed under each key hash, as one string."""
 
     hashes: bytes  # sorted distinct CRC-32 of the prefix-delete keys (unsigned 32-bit array)
@@ -40,24 +41,47 @@ class FlatIndex:
 class CandidateIndex:
     """The loaded index: key -> hash -> the words filed under it."""
 
-    __slots__ = ("hashes", "starts", "words")
+    __slots__ = ("_filed", "_pools", "hashes", "starts", "words")
 
     def __init__(self, flat: FlatIndex) -> None:
         self.hashes = u32(flat.hashes)
         self.starts = u32(flat.starts)
         self.words = flat.words
+        self._pools: dict[tuple[str, int], list[str]] = {}
+        self._filed: dict[str, str] = {}  # key -> its words; damaged tokens share keys
 
-    def pool(self, keys: set[str]) -> list[str]:
+    def pool(self, lower: str, distance: int) -> list[str]:
+        """The words sharing a prefix-delete key with ``lower``; remembered per prefix, which
+        is all the keys depend on ('kinera', 'kinerjq' and 'kinerja' share theirs)."""
+        key = (lower[:PREFIX_LENGTH], distance)
+        pool = self._pools.get(key)
+        if pool is None:
+            if len(self._pools) >= MAX_REMEMBERED_POOLS:
+                self._pools.clear()
+            pool = self._pools[key] = self.keys_pool(prefix_deletes(key[0], distance))
+        return pool
+
+    def keys_pool(self, keys: set[str]) -> list[str]:
         """The words filed under any of ``keys`` (and under keys of the same hash), with
         repeats: the distance check in C is cheaper than removing them in Python first."""
-        hashes, starts, words = self.hashes, self.starts, self.words
+        filed = self._filed
+        if len(filed) >= MAX_REMEMBERED_KEYS:
+            filed.clear()
         found = []
         for key in keys:
-            h = key_hash(key)
-            i = bisect_left(hashes, h)
-            if i < len(hashes) and hashes[i] == h:
-                found.append(words[starts[i] : starts[i + 1]])
+            words = filed.get(key)
+            if words is None:
+                words = filed[key] = self.filed_under(key)
+            found.append(words)
         return "".join(found).split(SEPARATOR)
+
+    def filed_under(self, key: str) -> str:
+        """The words filed under the key's hash, each followed by SEPARATOR ('' if none)."""
+        h = key_hash(key)
+        i = bisect_left(self.hashes, h)
+        if i < len(self.hashes) and self.hashes[i] == h:
+            return self.words[self.starts[i] : self.starts[i + 1]]
+        return ""
 
 
 def u32(data: bytes) -> array[int]:
@@ -89,9 +113,14 @@ def candidate_words(lexicon: Lexicon) -> list[str]:
 
 
 def candidate_index(lexicon: Lexicon) -> FlatIndex:
-    """Prefix-delete key hashes -> candidate words, flattened."""
+    """The lexicon's candidate words, indexed."""
+    return words_to_index(candidate_words(lexicon))
+
+
+def words_to_index(words: list[str]) -> FlatIndex:
+    """Prefix-delete key hashes -> words (none holding SEPARATOR), flattened."""
     by_hash: dict[int, set[str]] = {}
-    for word in candidate_words(lexicon):
+    for word in words:
         for key in prefix_deletes(word, INDEX_DISTANCE):
             by_hash.setdefault(key_hash(key), set()).add(word)
     hashes = sorted(by_hash)
@@ -110,14 +139,19 @@ def cached_candidate_index(lexicon: Lexicon) -> CandidateIndex:
 
 
 def lookup(index: CandidateIndex, lower: str) -> set[str]:
-    """Words within Levenshtein distance 2 (1 for short tokens): prefix deletes narrow the
-    field, rapidfuzz checks the distance (one call over the whole pool)."""
+    """Words within Levenshtein distance 2 (1 for short tokens)."""
+    return set(lookup_distances(index, lower))
+
+
+def lookup_distances(index: CandidateIndex, lower: str) -> dict[str, int]:
+    """Words within Levenshtein distance 2 (1 for short tokens) -> their distance: prefix
+    deletes narrow the field, rapidfuzz checks the distance (one call over the whole pool)."""
     distance = 2 if len(lower) >= 5 else 1
-    pool = index.pool(prefix_deletes(lower, distance))
+    pool = index.pool(lower, distance)
     hits = process.extract(
         lower, pool, scorer=Levenshtein.distance, score_cutoff=distance, limit=None
     )
-    return {hit[0] for hit in hits if hit[0]}
+    return {hit[0]: int(hit[1]) for hit in hits if hit[0]}
 
 
 def domain_words(lexicon: Lexicon) -> tuple[str, ...]:

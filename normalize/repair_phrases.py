@@ -51,17 +51,23 @@ class PhraseIndex:
         """Replace the unknown words of windows that nearly spell a phrase, longest first."""
         words = [i for i, p in enumerate(pieces) if p.text.isalpha()]
         texts = [p.text.lower() for p in pieces]  # windows compare the text before this pass
+        # Only unknown words change, so a window of known words is skipped before its text is
+        # built: a running count of unknown words tells in O(1) whether a window holds one.
+        unknown = [0]
+        for i in words:
+            unknown.append(unknown[-1] + (not self.model.is_known(pieces[i].text)))
         for n in sorted(self.by_length, reverse=True):
             for k in range(len(words) - n + 1):
                 span = words[k : k + n]
-                if span[-1] - span[0] == n - 1:
-                    self._repair_window(pieces, span, " ".join(texts[i] for i in span), n)
+                if span[-1] - span[0] != n - 1 or unknown[k + n] == unknown[k]:
+                    continue
+                if all(self.model.is_known(pieces[i].text) for i in span):
+                    continue  # a word repaired by a longer window is known now
+                self._repair_window(pieces, span, " ".join(texts[i] for i in span), n)
 
     def _repair_window(self, pieces: list[Piece], span: list[int], window: str, n: int) -> None:
         if window in self.known_windows[n]:
             return
-        if all(self.model.is_known(pieces[i].text) for i in span):
-            return  # only unknown words change: no phrase can change this window
         hit = process.extractOne(window, self.lowered[n], scorer=fuzz.ratio, score_cutoff=MIN_RATIO)
         if hit:
             self._apply(pieces, span, self.by_length[n][hit[2]].split(), hit[1])

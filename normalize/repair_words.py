@@ -12,18 +12,25 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
+
+from rapidfuzz.distance import Levenshtein
 
 from lexicon.loader import Lexicon
 from normalize.repair_cost import (
     MAX_ATYPICAL_COST,
+    OcrCost,
     confusions_to_costs,
     max_cost_for,
-    ocr_cost_parts,
+    min_cost_per_edit,
 )
-from normalize.repair_index import cached_candidate_index, domain_lookup, domain_words, lookup
+from normalize.repair_index import (
+    cached_candidate_index,
+    domain_lookup,
+    domain_words,
+    lookup_distances,
+)
 from normalize.tokens import Piece
 
 UNRANKED_PRIOR = 1.5  # a listed word wordfreq never saw (rare, archaic or a KBBI headword)
@@ -43,8 +50,10 @@ LOW_CONFIDENCE = 60.0  # tesseract was unsure: accept a smaller margin
 CACHE_SIZE = 1 << 16
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """A priced candidate (a tuple: made by the thousand, and quicker to build than a frozen
+    dataclass)."""
+
     word: str  # lower-cased
     cost: float
     score: float
@@ -57,6 +66,10 @@ class WordModel:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self.costs = confusions_to_costs(lexicon)
+        self.min_edit_cost = min_cost_per_edit(self.costs)
+        self.ocr_cost = OcrCost(self.costs)
+        self.bigram_firsts = frozenset(a for a, _ in lexicon.bigrams)  # words context can lift
+        self.bigram_seconds = frozenset(b for _, b in lexicon.bigrams)
         self.acronyms = lexicon.acronyms
         self.variants = frozenset(v for v in lexicon.variants if " " not in v)
         self.variants_lower = frozenset(v.lower() for v in self.variants)
@@ -66,6 +79,7 @@ class WordModel:
         self.is_known = lru_cache(maxsize=CACHE_SIZE)(self._is_known)
         self.candidates = lru_cache(maxsize=CACHE_SIZE)(self._candidates)
         self.best_word = lru_cache(maxsize=CACHE_SIZE)(self._best_word)
+        self.reach = lru_cache(maxsize=CACHE_SIZE)(self._reach)
 
     def _prior(self, lower: str) -> float:
         """Log-frequency prior of a lower-cased word (zipf scale, domain-boosted)."""
@@ -92,27 +106,60 @@ class WordModel:
 
     def _candidates(self, lower: str, capitals: bool) -> tuple[Candidate, ...]:
         """Index look-up of a lower-cased token, priced with OCR costs, best first."""
-        found = lookup(self._index, lower)
+        found = lookup_distances(self._index, lower)
         if capitals and len(lower) <= 6:
-            found |= {a.lower() for a in self.acronyms if abs(len(a) - len(lower)) <= 1}
+            acronyms = {a.lower() for a in self.acronyms if abs(len(a) - len(lower)) <= 1}
+            found.update((a, Levenshtein.distance(a, lower)) for a in acronyms - found.keys())
+        found.pop(lower, None)
         budget = max_cost_for(len(lower))
-        priced = self._price(found - {lower}, lower, budget, capitals)
+        priced = self._price(found, lower, budget, capitals)
         if not priced and len(lower) >= DOMAIN_FALLBACK_MIN_LENGTH:
-            loose = domain_lookup(self._domain_words, lower)
+            loose = {
+                w: Levenshtein.distance(w, lower) for w in domain_lookup(self._domain_words, lower)
+            }
             priced = self._price(loose, lower, budget + DOMAIN_FALLBACK_EXTRA_COST, capitals)
         return tuple(sorted(priced, key=lambda c: (-c.score, c.word)))
 
     def _price(
-        self, words: Iterable[str], lower: str, budget: float, capitals: bool
+        self, distances: dict[str, int], lower: str, budget: float, capitals: bool
     ) -> list[Candidate]:
-        priced = []
-        for word in words:
-            cost, atypical = ocr_cost_parts(word, lower, self.costs)
+        """The candidates (word -> edit distance) that can decide a repair, priced.
+
+        A repair is decided by the best of ``ranked`` and by whether the runner-up comes within
+        AMBIGUITY_GAP of it. Words are priced in the order of the best score they could reach
+        (prior, bonus, the context bonuses of the bigrams they are part of, the cheapest cost
+        their edit distance allows), and pricing stops once that bound falls below both the
+        second-best score found and the best minus the gap: in no context does such a word
+        rank first, or come close enough to the first to make it ambiguous.
+        """
+        floor = CHANNEL_WEIGHT * self.min_edit_cost
+        bounds = sorted(
+            (
+                (self.reach(word) + self._bonus(word, capitals) - floor * distance, word)
+                for word, distance in distances.items()
+            ),
+            reverse=True,
+        )
+        priced: list[Candidate] = []
+        first = second = -math.inf
+        for bound, word in bounds:
+            if bound < max(second, first - AMBIGUITY_GAP):
+                break
+            cost, atypical = self.ocr_cost.parts(word, lower)
             if cost <= budget:
-                bonus = ACRONYM_BONUS if capitals and word.upper() in self.acronyms else 0.0
-                score = self.prior(word) + bonus - CHANNEL_WEIGHT * cost
+                score = self.prior(word) + self._bonus(word, capitals) - CHANNEL_WEIGHT * cost
                 priced.append(Candidate(word, cost, score, atypical))
+                first, second = (score, first) if score > first else (first, max(second, score))
         return priced
+
+    def _bonus(self, word: str, capitals: bool) -> float:
+        return ACRONYM_BONUS if capitals and word.upper() in self.acronyms else 0.0
+
+    def _reach(self, word: str) -> float:
+        """A word's prior plus the context bonuses of the domain bigrams it is part of: the
+        most it scores in any context before its bonus and edit cost."""
+        context = CONTEXT_BONUS * ((word in self.bigram_seconds) + (word in self.bigram_firsts))
+        return self.prior(word) + context
 
     def _best_word(
         self, token: str, left: str, right: str, confidence: float | None, noisy_line: bool = True

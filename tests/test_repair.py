@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import re
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,10 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import Levenshtein
 
-from lexicon.loader import load_lexicon
+from lexicon.cache import CACHE_ENV, TABLE_MIN_SIZE, WordTable, load_or_build, to_bytes
+from lexicon.loader import DATA_DIR, load_lexicon
 from normalize.repair import (
     Repairer,
     garbled_percent_candidates,
@@ -19,8 +22,30 @@ from normalize.repair import (
     repair_jsonl,
     repair_lines,
 )
+from normalize.repair_cost import max_cost_for, ocr_cost_parts
+from normalize.repair_index import (
+    INDEX_DISTANCE,
+    CandidateIndex,
+    domain_lookup,
+    lookup,
+    prefix_deletes,
+    words_to_index,
+)
 from normalize.repair_phrases import satker_names
-from normalize.tokenizer import tokenize
+from normalize.repair_words import (
+    AMBIGUITY_GAP,
+    CHANNEL_WEIGHT,
+    DOMAIN_FALLBACK_EXTRA_COST,
+    DOMAIN_FALLBACK_MIN_LENGTH,
+    WordModel,
+)
+from normalize.tokenizer import (
+    default_rules,
+    json_to_rules,
+    pattern_to_program,
+    program_to_pattern,
+    tokenize,
+)
 
 
 @pytest.fixture(scope="module")
@@ -236,3 +261,112 @@ def test_lexicon_words_repair_to_themselves(word: str, case: object) -> None:
 def test_digits_in_prose_never_change(tokens: list[str]) -> None:
     text = " ".join(tokens)
     assert re.findall(r"\d", fix(text)) == re.findall(r"\d", text)
+
+
+# ---------------------------------------------------------------- speed machinery, same answers
+index_words = st.lists(st.text("abcdeikmnr", min_size=2, max_size=9), min_size=1, max_size=40)
+
+
+@settings(max_examples=100, deadline=None)
+@given(index_words, st.text("abcdeikmnr", min_size=2, max_size=9))
+def test_flat_index_finds_what_a_dict_index_finds(vocabulary: list[str], token: str) -> None:
+    """The hashed flat index against the plain key -> words dict it replaces."""
+    index = CandidateIndex(words_to_index(sorted(set(vocabulary))))
+    by_key: dict[str, set[str]] = {}
+    for word in set(vocabulary):
+        for key in prefix_deletes(word, INDEX_DISTANCE):
+            by_key.setdefault(key, set()).add(word)
+    distance = 2 if len(token) >= 5 else 1
+    pool = set().union(*(by_key.get(k, set()) for k in prefix_deletes(token, distance)))
+    expected = {w for w in pool if Levenshtein.distance(token, w) <= distance}
+    assert lookup(index, token) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.text(min_size=1, max_size=6), st.floats(allow_nan=False), min_size=1))
+def test_word_table_is_the_dict_it_stores(table: dict[str, float]) -> None:
+    stored = pickle.loads(to_bytes({"table": WordTable.from_dict(table)}))["table"]
+    assert list(stored.items()) == list(table.items())
+    assert all(stored.get(k) == v and k in stored for k, v in table.items())
+    assert stored.get("\0missing") is None and "\0missing" not in stored
+
+
+def test_large_word_tables_are_cached_as_columns(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    table = {f"w{i}": i for i in range(TABLE_MIN_SIZE)}
+    assert load_or_build("words", "ef" * 32, lambda: {"t": table})["t"] is table
+    loaded: object = load_or_build("words", "ef" * 32, lambda: {"t": {}})["t"]
+    assert isinstance(loaded, WordTable) and loaded == table and loaded["w7"] == 7
+
+
+def test_cached_tokenizer_rules_are_the_compiled_ones() -> None:
+    text = (DATA_DIR / "tokenizer.json").read_text(encoding="utf-8")
+    compiled = json_to_rules(text)
+    cached = default_rules()
+    assert cached.specials == compiled.specials and cached.matched == compiled.matched
+    for seed in sorted(SEED_DIR.glob("*.txt")):
+        for line in seed.read_text(encoding="utf-8").splitlines()[:300]:
+            assert tokenize(line) == tokenize(line, compiled)
+
+
+@pytest.mark.parametrize("pattern", [r"^(?P<a>x+)(y)?$", r"(?i)[^\W\d]+|\.\.+", r"(?<=a)b\Z"])
+def test_regex_programs_round_trip(pattern: str) -> None:
+    rebuilt, compiled = program_to_pattern(pattern_to_program(pattern)), re.compile(pattern)
+    assert (rebuilt.pattern, rebuilt.flags, rebuilt.groupindex) == (
+        compiled.pattern,
+        compiled.flags,
+        compiled.groupindex,
+    )
+    for probe in ("xxy", "XxY", "ab", "ÄÖ..x", ""):
+        assert [m.span() for m in rebuilt.finditer(probe)] == [
+            m.span() for m in compiled.finditer(probe)
+        ]
+
+
+def drop_last(word: str) -> str:
+    return word[:-1]
+
+
+def price_everything(model: WordModel, lower: str, capitals: bool) -> list[tuple[str, float]]:
+    """(word, score) of every candidate within budget: the pricing that pruning must match."""
+
+    def price(words: set[str], budget: float) -> list[tuple[str, float]]:
+        priced = []
+        for word in words:
+            cost, _ = ocr_cost_parts(word, lower, model.costs)
+            if cost <= budget:
+                bonus = model._bonus(word, capitals)
+                priced.append((word, model.prior(word) + bonus - CHANNEL_WEIGHT * cost))
+        return priced
+
+    budget = max_cost_for(len(lower))
+    priced = price(lookup(model._index, lower) - {lower}, budget)
+    if not priced and len(lower) >= DOMAIN_FALLBACK_MIN_LENGTH:
+        loose = domain_lookup(model._domain_words, lower)
+        priced = price(loose, budget + DOMAIN_FALLBACK_EXTRA_COST)
+    return priced
+
+
+def test_pruned_pricing_keeps_what_decides(repairer: Repairer) -> None:
+    """Pricing stops early; in any context the best candidate must be that of pricing
+    everything, and so must the runner-up whenever it comes within the ambiguity gap."""
+    model = repairer.words
+    bigrams = sorted(load_lexicon().bigrams)
+    damaged = [
+        hurt(w) for w in DOMAIN_WORDS[::4] for hurt in (lambda w: w.replace("e", "c", 1), drop_last)
+    ]
+    for token in damaged + ["Kinera", "sesual", "Pemilinan", "kcgiatan", "Kabupalen", "KFU"]:
+        lower, capitals = token.lower(), token.isupper()
+        priced = price_everything(model, lower, capitals)
+        found = {word for word, _ in priced}
+        lefts = [a for a, b in bigrams if b in found][:4]  # contexts that lift a candidate
+        rights = [b for a, b in bigrams if a in found][:4]
+        for left, right in [("", ""), *zip(lefts, rights, strict=False), *((a, "") for a in lefts)]:
+            scored = [(w, round(s + model.context(w, left, right), 9)) for w, s in priced]
+            expected = sorted(scored, key=lambda x: (-x[1], x[0]))[:2]
+            ranked = [(c.word, round(s, 9)) for c, s in model.ranked(token, left, right)[:2]]
+            assert ranked[:1] == expected[:1], token
+            if len(expected) == 2 and expected[0][1] - expected[1][1] < AMBIGUITY_GAP:
+                assert ranked == expected, token
+            elif len(ranked) == 2:
+                assert ranked[0][1] - ranked[1][1] >= AMBIGUITY_GAP, token
