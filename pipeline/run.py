@@ -338,12 +338,27 @@ def process_pending(
         progress.close()
 
 
+def largest_first(pending: list[PlanItem]) -> list[PlanItem]:
+    """Biggest files first, so no worker is left with a long document while the others idle
+    at the end of a batch (outputs are assembled in source_file order whatever the order here)."""
+
+    def size(item: PlanItem) -> int:
+        try:
+            return item.file.path.stat().st_size
+        except OSError:
+            return 0
+
+    return sorted(pending, key=lambda item: (-size(item), item.file.source_file))
+
+
 def _outcomes(
     pending: list[PlanItem], out_dir: Path, settings: RunSettings, engine: OcrEngine | None
 ) -> Iterator[tuple[PlanItem, distributed.Outcome]]:
     def job_of(item: PlanItem) -> DocumentJob:
         return job_for(item, out_dir, settings)
 
+    if settings.workers > 1 or settings.scheduler:
+        pending = largest_first(pending)
     if settings.scheduler:
         try:
             yield from distributed.results_on_cluster(
