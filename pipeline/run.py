@@ -357,8 +357,6 @@ def _outcomes(
     def job_of(item: PlanItem) -> DocumentJob:
         return job_for(item, out_dir, settings)
 
-    if settings.workers > 1 or settings.scheduler:
-        pending = largest_first(pending)
     if settings.scheduler:
         try:
             yield from distributed.results_on_cluster(
@@ -371,7 +369,10 @@ def _outcomes(
         yield from distributed.results_in_this_process(pending, job_of, engine)
     else:
         # Even one worker runs in a child process: a segfault there fails one document only.
-        yield from distributed.results_in_processes(pending, job_of, settings.workers, engine)
+        # (Dask balances its own queue; with allowed-failures a reordering there would change
+        # which documents share a worker when it dies.)
+        ordered = largest_first(pending) if settings.workers > 1 else pending
+        yield from distributed.results_in_processes(ordered, job_of, settings.workers, engine)
 
 
 def record_outcome(
