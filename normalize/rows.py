@@ -10,13 +10,30 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from extract.models import Cell, Table
-from lexicon.loader import load_lexicon
+from extract.models import Table
+from normalize.budget import (  # noqa: F401  (split_kode and collapse_letter_spacing: public here too)
+    PROGRAM_NAME_MARKERS,
+    budget_segment_to_rows,
+    collapse_letter_spacing,
+    headerless_budget_map,
+    split_kode,
+)
 from normalize.checks import budget_rows_reasons, capaian_computed, indicator_row_reasons
-from normalize.document import text_to_tahun, title_to_doc_type
+from normalize.grid_rows import (  # noqa: F401  (the grid types are part of this module's API)
+    GridRow,
+    Repair,
+    TableContext,
+    TableRows,
+    join_lines,
+    printed_value_text,
+    row_base,
+    row_texts,
+    table_to_grid_rows,
+    title_to_sasaran,
+)
 from normalize.headers import (
     MAX_HEADER_ROWS,
     ColumnMap,
@@ -24,10 +41,9 @@ from normalize.headers import (
     is_header_row,
     is_numbering_row,
 )
-from normalize.models import BudgetRow, DocumentInfo, IndicatorRow, TableIssue, Value, ValueKind
+from normalize.models import BudgetRow, IndicatorRow, TableIssue, ValueKind
 from normalize.values import split_stacked_values, text_to_value
 
-Repair = Callable[[str, str], str]
 INDICATOR_OPENERS = (
     "Persentase",
     "Prosentase",
@@ -39,11 +55,8 @@ INDICATOR_OPENERS = (
     "Index",
     "Opini",
 )
-RARE_FRAGMENT_ZIPF = 1.5  # a word-list entry this rare is more likely half a word
 MIN_INDICATOR_WORDS = 3  # a split piece shorter than this is not an indicator sentence
 UNPARSED_SIGNAL_ROWS = 2  # indicator sentences needed to call an unmapped table an indicator table
-# The two programs of Bagian Anggaran 076 (all KPU budgets), printed without the word "Program".
-PROGRAM_NAME_MARKERS = ("konsolidasi demokrasi", "dukungan manajemen")
 EXTRA_IN_INDICATOR = frozenset(
     {"program", "kegiatan", "anggaran", "pagu", "persen", "uraian", "kode"}
 )
@@ -53,118 +66,6 @@ _BULLET_GLYPHS = "•·▪●◦‣∙"
 _BULLET_LINE_RE = re.compile(rf"^\s*(?:[{_BULLET_GLYPHS}\-–*+»«¢]|[eo©@#®°](?=\s+[A-Z]))\s*")
 _OPENER_SPLIT_RE = re.compile(rf"\s(?=(?:{'|'.join(INDICATOR_OPENERS)})\b)")
 _GROUP_MARKER_RE = re.compile(r"^\s*([A-Za-z]{1,4}|\d{1,2})[.)]\s*\S")
-_KODE = r"\d{3}\.\d{2}\.[A-Z]{2}|\d{4}(?:\.[A-Z0-9]{3})?"
-_KODE_PREFIX_RE = re.compile(rf"^(?P<kode>{_KODE})\s*[-–]\s*(?P<name>.+)$")
-_KODE_SUFFIX_RE = re.compile(rf"^(?P<name>.+?)\s*\((?P<kode>{_KODE})\)\s*(?P<rest>.*)$")
-_NUMBER_MARKER_RE = re.compile(r"^\s*\d{1,2}\s*[.,)]\s*")
-_TRAILING_RUPIAH_RE = re.compile(r"\s(?P<amount>Rp\.?\s*\d[\d.,]*(?:,-)?)\s*$", re.IGNORECASE)
-_TITLE_SASARAN_RE = re.compile(
-    r"Sasaran\s+(?P<level>Strat\w*|Program|Kegiatan)?\s*\d*\s*[:.\-]?\s*(?P<text>\S.+)$", re.I
-)
-
-
-@dataclass(frozen=True, slots=True)
-class TableContext:
-    source_file: str
-    doc_sha256: str
-    doc: DocumentInfo
-    extraction_by_page: Mapping[int, str] = field(default_factory=dict)  # page -> text / ocr
-
-
-@dataclass(frozen=True, slots=True)
-class TableRows:
-    indicators: tuple[IndicatorRow, ...] = ()
-    budget: tuple[BudgetRow, ...] = ()
-    issues: tuple[TableIssue, ...] = ()
-    kind: str = "skip"  # indicator, budget, skip (a TABLE_UNPARSED issue says why it was skipped)
-
-
-@dataclass(slots=True)
-class GridRow:
-    """One body row (or several joined over a page break) as lines per column; stage-internal."""
-
-    first_row: int
-    page: int
-    lines: dict[int, list[str]]
-    anchored: set[int]  # columns whose cell starts in this row (not a merged cell from above)
-    spans: set[int]  # columns whose cell spans several columns
-    cells: list[Cell]
-
-    def text(self, col: int | None) -> str:
-        return join_lines(self.lines.get(col, [])) if col is not None else ""
-
-    def own_text(self, col: int | None) -> str:
-        return self.text(col) if col is not None and col in self.anchored else ""
-
-    def confidence(self) -> float | None:
-        scores = [c.confidence for c in self.cells if c.confidence is not None]
-        return round(sum(scores) / len(scores), 2) if scores else None
-
-
-def join_lines(lines: list[str]) -> str:
-    """A cell's lines as one text: HTML dropped, whitespace collapsed, line-end hyphens undone."""
-    text = ""
-    for line in (" ".join(re.sub(r"<[^>]*>", " ", ln).split()) for ln in lines):
-        if not line:
-            continue
-        hyphenated = re.search(r"(\w+)-$", text)
-        if hyphenated and line[0].islower():
-            keep = _is_reduplication(hyphenated.group(1), line)
-            text = (text if keep else text[:-1]) + line
-        elif text and (
-            line.startswith("%") or _broken_word(text.rsplit(" ", 1)[-1], line.split(" ", 1)[0])
-        ):
-            # A word or value wrapped without a hyphen in a narrow cell ("P" / "endidikan",
-            # "Dokum" / "en", "77,5" / "%").
-            text += line
-        else:
-            text = f"{text} {line}" if text else line
-    return text
-
-
-def _broken_word(head: str, tail: str) -> bool:
-    """The line break split one word: head + tail is a word, and the tail alone is none or
-    the head is a rare fragment ("dokum" is in the word list, with zipf frequency 0)."""
-    if not (head.isalpha() and tail.isalpha() and tail.islower()):
-        return False
-    lexicon = load_lexicon()
-    if not lexicon.is_word((head + tail).lower()):
-        return False
-    rare_head = (
-        lexicon.general_zipf.get(head.lower(), 0.0) < RARE_FRAGMENT_ZIPF
-        and head.lower() not in lexicon.domain_counts
-    )
-    return not lexicon.is_word(tail) or rare_head
-
-
-def _is_reduplication(before: str, after: str) -> bool:
-    """ "perundang-" + "undangan" keeps its hyphen; "penyelengga-" + "raan" is a broken word."""
-    word, following = before.lower(), after.split()[0].lower()
-    return any(following.startswith(word[i:]) for i in range(max(0, len(word) - 2)))
-
-
-def table_to_grid_rows(table: Table, first: int) -> list[GridRow]:
-    """Body rows from grid row ``first`` on, each column's lines taken from its covering cell."""
-    rows = []
-    for r in range(first, table.n_rows):
-        lines: dict[int, list[str]] = {}
-        anchored, spans, cells = set(), set(), []
-        for c in range(table.n_cols):
-            cell = table.cell_at(r, c)
-            if cell is None or cell.col != c:
-                continue  # a column-merged cell's text belongs to its first column only
-            lines[c] = cell.lines
-            cells.append(cell)
-            if cell.row == r:
-                anchored.add(c)
-            if cell.col_span > 1:
-                spans.add(c)
-        rows.append(GridRow(r, table.page_of_row(r), lines, anchored, spans, cells))
-    return rows
-
-
-def _row_texts(row: GridRow, n_cols: int) -> list[str]:
-    return [row.own_text(c) for c in range(n_cols)]
 
 
 def grid_rows_to_segments(
@@ -174,7 +75,7 @@ def grid_rows_to_segments(
     (a PK's Program | Anggaran block printed inside the indicator grid)."""
     segments: list[tuple[ColumnMap, list[GridRow]]] = [(colmap, [])]
     for row in rows:
-        texts = _row_texts(row, n_cols)
+        texts = row_texts(row, n_cols)
         if not any(t.strip() for t in texts) or is_numbering_row(texts):
             continue
         if sum(1 for t in texts if t.strip()) >= 2 and is_header_row(texts):
@@ -296,17 +197,6 @@ def stacked_values(lines: list[str]) -> list[str]:
     return [value for line in lines for value in split_stacked_values(line)]
 
 
-def title_to_sasaran(title: str) -> tuple[str, str]:
-    """(sasaran, level) from a caption line "Sasaran Strategis 2 Terwujudnya ...", else ("", "")."""
-    for line in reversed(title.splitlines()):
-        match = _TITLE_SASARAN_RE.search(line)
-        if match:
-            word = (match.group("level") or "").lower()
-            level = "strategis" if word.startswith("strat") else word
-            return " ".join(match.group("text").split()), level
-    return "", ""
-
-
 @dataclass(slots=True)
 class _Walk:
     """What the rows above say about the next one: groups, and the sasaran it may inherit."""
@@ -323,12 +213,6 @@ class _Walk:
     @property
     def kelompok(self) -> str:
         return " > ".join(label for _, label in self.groups)
-
-
-def _value_text(value: Value, repaired: str) -> str:
-    """The cell as printed (after OCR repair), whitespace collapsed: "95 %" stays "95 %";
-    the parsed number and unit are in the *_value / *_unit columns."""
-    return " ".join(repaired.split())
 
 
 def _sasaran_level(colmap: ColumnMap, walk: _Walk, title_level: str) -> str:
@@ -449,13 +333,13 @@ def _indicator_row(
         indikator=strip_list_number(" ".join(repair(indikator_raw, "indikator").split()))
         if indikator_raw
         else "",
-        target=_value_text(target, repaired["target"]),
+        target=printed_value_text(target, repaired["target"]),
         target_value=target.number if target.kind is ValueKind.NUMBER else None,
         target_unit=target.unit,
-        realisasi=_value_text(realisasi, repaired["realisasi"]),
+        realisasi=printed_value_text(realisasi, repaired["realisasi"]),
         realisasi_value=realisasi.number if realisasi.kind is ValueKind.NUMBER else None,
         realisasi_unit=realisasi.unit,
-        capaian=_value_text(capaian, repaired["capaian"]),
+        capaian=printed_value_text(capaian, repaired["capaian"]),
         capaian_value=capaian.number if capaian.kind is ValueKind.NUMBER else None,
         capaian_computed=capaian_computed(target, realisasi),
         needs_review=False,
@@ -467,26 +351,6 @@ def _indicator_row(
         capaian_raw=raws["capaian"],
         extra=extra,
     )
-
-
-def _base(table: Table, table_index: int, ctx: TableContext, page: int) -> dict[str, object]:
-    title = table.title.strip()
-    is_caption = re.match(r"^\s*tab(?:el|le)\b", title, re.IGNORECASE) is not None
-    doc_type = (None if is_caption else title_to_doc_type(title)) or ctx.doc.doc_type
-    sasaran, level = title_to_sasaran(title)
-    return {
-        "source_file": ctx.source_file,
-        "doc_sha256": ctx.doc_sha256,
-        "table_index": table_index,
-        "extraction": ctx.extraction_by_page.get(page, "text"),
-        "doc_type": doc_type,
-        "satker": ctx.doc.satker,
-        "tahun": text_to_tahun(title) or ctx.doc.tahun,
-        "pihak": ctx.doc.pihak_for_page(page),
-        "table_title": " ".join(title.split()),
-        "title_sasaran": sasaran,
-        "title_level": level,
-    }
 
 
 def indicator_segment_to_rows(
@@ -508,155 +372,9 @@ def indicator_segment_to_rows(
         no, sasaran = row.text(no_col), row.text(sasaran_col)
         if no or sasaran:  # else: the sasaran (and no) of the row above continue
             walk.no, walk.sasaran_raw = no, sasaran
-        base = _base(table, table_index, ctx, row.page)
+        base = row_base(table, table_index, ctx, row.page)
         out.extend(grid_row_to_indicator_rows(row, colmap, walk, base, repair))
     return out
-
-
-def split_kode(label: str) -> tuple[str, str]:
-    """(kode, name) from "076.01.CQ-Penyelenggaraan ..." or "... Demokrasi (076.01.CQ)"."""
-    name = _NUMBER_MARKER_RE.sub("", label).strip()
-    prefix = _KODE_PREFIX_RE.match(name)
-    if prefix:
-        return prefix.group("kode"), prefix.group("name").strip()
-    suffix = _KODE_SUFFIX_RE.match(name)
-    if suffix:
-        return suffix.group("kode"), " ".join(
-            f"{suffix.group('name')} {suffix.group('rest')}".split()
-        )
-    return "", name
-
-
-def budget_level(name: str, kode: str, header: str) -> str:
-    """program, kegiatan or total, from the line's words, its code, then the column header."""
-    squeezed = re.sub(r"\s+", "", name).lower()
-    if squeezed.startswith(("total", "jumlah", "grandtotal")):
-        return "total"
-    if re.fullmatch(r"\d{3}\.\d{2}\.[A-Z]{2}", kode):
-        return "program"
-    if kode:  # 6639, 6709.QGE: kegiatan codes, even when the name says "Perencanaan Program"
-        return "kegiatan"
-    if squeezed.startswith("program") or any(m in name.lower() for m in PROGRAM_NAME_MARKERS):
-        return "program"
-    header = header.lower()
-    return "program" if "program" in header and "kegiatan" not in header else "kegiatan"
-
-
-def _budget_continuation(row: GridRow, colmap: ColumnMap) -> bool:
-    money = [colmap.index(n) for n in ("pagu", "realisasi", "persen")]
-    return not row.own_text(colmap.index("no")) and not any(row.own_text(c) for c in money)
-
-
-def budget_segment_to_rows(
-    table: Table,
-    table_index: int,
-    ctx: TableContext,
-    colmap: ColumnMap,
-    rows: list[GridRow],
-    repair: Repair,
-) -> list[BudgetRow]:
-    joined: list[GridRow] = []
-    uraian = colmap.index("uraian")
-    for row in rows:
-        # A wrapped name ("Konsolidasi Demokrasi") on its own grid row, with no number or amount.
-        if (
-            joined
-            and uraian is not None
-            and _budget_continuation(row, colmap)
-            and row.own_text(uraian)
-        ):
-            joined[-1].lines[uraian] = joined[-1].lines.get(uraian, []) + row.lines.get(uraian, [])
-        else:
-            joined.append(row)
-    budget = [_budget_row(table, table_index, ctx, colmap, row, repair) for row in joined]
-    if len(budget) >= 2 and not budget[-1].uraian and budget[-1].pagu_value is not None:
-        # An amount with no name under a list of lines is the list's total.
-        budget[-1] = dataclasses.replace(budget[-1], level="total")
-    return budget
-
-
-def collapse_letter_spacing(text: str) -> str:
-    """ "T o t a l" -> "Total": letter-spacing is typography, the dataset holds the word."""
-    return re.sub(r"\b[A-Za-z](?: [A-Za-z]){2,}\b", lambda m: m.group(0).replace(" ", ""), text)
-
-
-_LABEL_NUMBER_RE = re.compile(r"^\d{1,2}[.)]?\s+(?=[A-Z])")
-_CURRENCY_RE = re.compile(r"^Rp\.?,?$", re.IGNORECASE)
-
-
-def with_currency(row: GridRow, colmap: ColumnMap, name: str) -> str:
-    """An amount with the "Rp" printed in its own column just before it ("Rp | 921.285.000")."""
-    col = colmap.index(name)
-    text = row.text(col)
-    if col is None or col == 0 or not text or colmap.columns[col - 1]:
-        return text
-    currency = row.text(col - 1).strip()
-    return f"{currency} {text}" if _CURRENCY_RE.match(currency) else text
-
-
-def _budget_row(
-    table: Table,
-    table_index: int,
-    ctx: TableContext,
-    colmap: ColumnMap,
-    row: GridRow,
-    repair: Repair,
-) -> BudgetRow:
-    label_raw = row.text(colmap.index("uraian"))
-    no_text = row.own_text(colmap.index("no"))
-    if not label_raw and not _NUMBER_MARKER_RE.fullmatch(no_text + " "):
-        label_raw = no_text  # "TOTAL" printed across the NO and uraian columns
-    label = collapse_letter_spacing(" ".join(repair(label_raw, "text").split()))
-    label = _LABEL_NUMBER_RE.sub("", label)  # "1 Program ..." in a list without a NO column
-    pagu_raw = with_currency(row, colmap, "pagu")
-    trailing = _TRAILING_RUPIAH_RE.search(label)
-    if not pagu_raw and trailing:  # "1. Program Dukungan Manajemen Rp. 2.519.511.000,-" in one cell
-        pagu_raw, label = trailing.group("amount"), label[: trailing.start()].strip()
-    kode, name = split_kode(label)
-    uraian_col = colmap.index("uraian")
-    header = colmap.printed[uraian_col] if colmap.printed and uraian_col is not None else ""
-    values = {
-        "pagu": (pagu_raw, "rupiah"),
-        "realisasi": (row.text(colmap.index("realisasi")), "rupiah"),
-        "persen": (row.text(colmap.index("persen")), "percent"),
-    }
-    parsed = {
-        k: (repair(raw, "rupiah" if e == "rupiah" else "percent") if raw else "", e)
-        for k, (raw, e) in values.items()
-    }
-    v = {k: text_to_value(text, expect) for k, (text, expect) in parsed.items()}
-    base = _base(table, table_index, ctx, row.page)
-    everything = " ".join(row.text(c) for c in row.lines)
-    sumber = re.search(r"\b(APBN|APBD)\b", everything)
-    return BudgetRow(
-        source_file=ctx.source_file,
-        doc_sha256=ctx.doc_sha256,
-        page=row.page,
-        table_index=table_index,
-        row_index=0,
-        extraction=str(base["extraction"]),
-        doc_type=str(base["doc_type"]),
-        satker=ctx.doc.satker,
-        tahun=base["tahun"],  # type: ignore[arg-type]
-        level=budget_level(name, kode, header),
-        kode=kode,
-        uraian=name,
-        pagu=_value_text(v["pagu"], parsed["pagu"][0]),
-        pagu_value=_rupiah_int(v["pagu"]),
-        realisasi=_value_text(v["realisasi"], parsed["realisasi"][0]),
-        realisasi_value=_rupiah_int(v["realisasi"]),
-        persen=_value_text(v["persen"], parsed["persen"][0]),
-        persen_value=v["persen"].number if v["persen"].kind is ValueKind.NUMBER else None,
-        sumber_dana=sumber.group(1) if sumber else "",
-        needs_review=False,
-        review_reasons=(),
-    )
-
-
-def _rupiah_int(value: Value) -> int | None:
-    return (
-        round(value.number) if value.kind is ValueKind.RUPIAH and value.number is not None else None
-    )
 
 
 def looks_like_indicator_table(table: Table, colmap: ColumnMap | None) -> bool:
@@ -670,56 +388,6 @@ def looks_like_indicator_table(table: Table, colmap: ColumnMap | None) -> bool:
             if text.startswith(INDICATOR_OPENERS) and len(text.split()) >= MIN_INDICATOR_WORDS:
                 sentences += 1
     return sentences >= UNPARSED_SIGNAL_ROWS
-
-
-_AMOUNT_RE = re.compile(r"^(?:Rp\.?,?\s*)?\d{1,3}(?:[.\s]\d{3})+(?:,\d{2}|,-)?$", re.IGNORECASE)
-_ROW_NUMBER_RE = re.compile(r"^\d{1,2}[.,]?$")
-MIN_HEADERLESS_BUDGET_LINES = 2
-
-
-def headerless_budget_map(table: Table) -> ColumnMap | None:
-    """A PK budget block printed without a header row ("1. | Kegiatan ... | Rp. 1.759.811.000",
-    or "Program ... | : | Rp | 921.285.000"): amounts in the last column, names in the widest
-    text column, an optional first column of numbers; ":" and "Rp" columns carry no field."""
-    if not 2 <= table.n_cols <= 5:
-        return None
-    rows = [[t.strip() for t in table.row_texts(r)] for r in range(table.n_rows)]
-    amounts = sum(1 for texts in rows if _AMOUNT_RE.match(_currency_joined(texts)))
-    if amounts < MIN_HEADERLESS_BUDGET_LINES or amounts < len(rows) // 2:
-        return None
-    columns = [""] * table.n_cols
-    columns[-1] = "pagu"
-    text_cols = [c for c in range(table.n_cols - 1) if not _is_filler_column(rows, c)]
-    if not text_cols:
-        return None
-    columns[max(text_cols, key=lambda c: sum(len(r[c]) for r in rows))] = "uraian"
-    # A first column of row numbers; a label there with nothing beside it spans both columns.
-    if (
-        columns[0] == ""
-        and 0 in text_cols
-        and all(not r[0] or _ROW_NUMBER_RE.match(r[0]) or r[1] in ("", r[0]) for r in rows)
-    ):
-        columns[0] = "no"
-    if "uraian" not in columns or not any(
-        re.search(r"[A-Za-z]{3}", r[columns.index("uraian")]) for r in rows
-    ):
-        return None
-    return ColumnMap(
-        columns=tuple(columns), header_rows=0, kind="budget", printed=("",) * len(columns)
-    )
-
-
-def _currency_joined(texts: list[str]) -> str:
-    last = texts[-1]
-    return f"{texts[-2]} {last}" if len(texts) >= 2 and _CURRENCY_RE.match(texts[-2]) else last
-
-
-def _is_filler_column(rows: list[list[str]], col: int) -> bool:
-    """A column of ":" separators or "Rp" signs (OCR turns some ":" into "5" or "3")."""
-    return all(
-        len(r[col]) <= 3 and not re.search(r"[a-z]{2}", r[col]) or _CURRENCY_RE.match(r[col])
-        for r in rows
-    )
 
 
 def _numbered(rows: list, reasons: list[tuple[str, ...]]) -> tuple:
