@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from extract.models import BBox, Cell, Table, TableSource, Word, words_to_lines
+from extract.tables import words_outside
 
 IsHeader = Callable[[list[str]], bool]
 
@@ -155,7 +156,7 @@ def words_to_borderless_tables(
     words: Sequence[Word], page: int, taken: Sequence[BBox], is_header: IsHeader | None
 ) -> list[Table]:
     """Borderless tables among the words lying outside the ruled tables (``taken``)."""
-    free = [w for w in words if not any(box.contains_point(*w.bbox.center) for box in taken)]
+    free = words_outside(taken, words)
     tables = []
     for block in find_blocks(words_to_lines(free), is_header):
         table = block_to_table(block, page)

@@ -15,6 +15,7 @@ import numpy as np
 
 from extract.grid import Grid, GridCell
 from extract.models import BBox, Word
+from extract.tables import words_by_cell
 from extract.tesseract import OcrEngine, image_for_tesseract
 from extract.tsv import tsv_to_reading
 
@@ -80,11 +81,10 @@ def cells_to_reread(
     each with the words the page pass put there."""
     wanted = []
     for grid in grids:
-        for cell in grid.cells:
+        for cell, inside in zip(grid.cells, words_by_cell(grid, words), strict=True):
             interior = cell_interior(cell)
             if interior is None:
                 continue
-            inside = [w for w in words if cell.bbox.contains_point(*w.bbox.center)]
             if (
                 inside
                 and not doubtful(inside)

@@ -129,24 +129,14 @@ def _components_to_segments(
     segments = []
     for index in range(1, count):
         x, y, width, height, _ = (int(v) for v in stats[index])
-        if horizontal and width > 4 * height:
-            segments.append(
-                Segment(
-                    True,
-                    (y + height / 2) * points_per_pixel,
-                    x * points_per_pixel,
-                    (x + width) * points_per_pixel,
-                )
-            )
-        elif not horizontal and height > 4 * width:
-            segments.append(
-                Segment(
-                    False,
-                    (x + width / 2) * points_per_pixel,
-                    y * points_per_pixel,
-                    (y + height) * points_per_pixel,
-                )
-            )
+        # Along the line's direction and across it (its thickness), whichever way it runs.
+        start, length, side, thickness = (
+            (x, width, y, height) if horizontal else (y, height, x, width)
+        )
+        if length > 4 * thickness:
+            ppp = points_per_pixel
+            position = (side + thickness / 2) * ppp
+            segments.append(Segment(horizontal, position, start * ppp, (start + length) * ppp))
     return segments
 
 

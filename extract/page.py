@@ -6,7 +6,7 @@ Kept free of file writing and error policy: the pipeline's loop catches what is 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -100,8 +100,6 @@ def with_borderless_tables(
     extraction: PageExtraction, is_header: IsHeader | None
 ) -> PageExtraction:
     """Add the tables found among the words that no ruled table holds."""
-    from dataclasses import replace
-
     ruled = [t for t in extraction.tables if not is_frame(t)]
     found = words_to_borderless_tables(
         extraction.words, extraction.ref.page, [t.bbox for t in ruled], is_header
@@ -337,6 +335,4 @@ def ocr_page_reasons(
 
 
 def _with_seconds(extraction: PageExtraction, seconds: float) -> PageExtraction:
-    from dataclasses import replace
-
     return replace(extraction, seconds=round(seconds, 3))

@@ -19,13 +19,8 @@ def grid_to_table(
     grid: Grid, words: Sequence[Word], page: int, page_words: Sequence[Word]
 ) -> Table:
     """Assign each word to the cell holding its centre; the caption comes from the lines above."""
-    buckets: dict[int, list[Word]] = {index: [] for index in range(len(grid.cells))}
-    for word in words:
-        if is_ruling_remnant(word, grid) or is_speck(word):
-            continue
-        index = _cell_index_for_word(grid, word)
-        if index is not None:
-            buckets[index].append(word)
+    kept = [w for w in words if not (is_ruling_remnant(w, grid) or is_speck(w))]
+    buckets = words_by_cell(grid, kept)
     cells = tuple(
         Cell(
             row=gc.row,
@@ -74,16 +69,21 @@ def is_speck(word: Word) -> bool:
     )
 
 
-def _cell_index_for_word(grid: Grid, word: Word) -> int | None:
-    x, y = word.bbox.center
-    for index, cell in enumerate(grid.cells):
-        if cell.bbox.contains_point(x, y):
-            return index
-    return None
+def words_by_cell(grid: Grid, words: Sequence[Word]) -> list[list[Word]]:
+    """The words whose centre lies in each of the grid's cells (first cell that holds it)."""
+    buckets: list[list[Word]] = [[] for _ in grid.cells]
+    for word in words:
+        x, y = word.bbox.center
+        for index, cell in enumerate(grid.cells):
+            if cell.bbox.contains_point(x, y):
+                buckets[index].append(word)
+                break
+    return buckets
 
 
-def words_outside(tables: Sequence[Table], words: Sequence[Word]) -> list[Word]:
-    return [w for w in words if not any(t.bbox.contains_point(*w.bbox.center) for t in tables)]
+def words_outside(boxes: Sequence[BBox], words: Sequence[Word]) -> list[Word]:
+    """The words whose centre lies in none of ``boxes`` (text around the tables)."""
+    return [w for w in words if not any(box.contains_point(*w.bbox.center) for box in boxes)]
 
 
 def caption_above(bbox: BBox, page_words: Sequence[Word]) -> str:
