@@ -62,11 +62,11 @@ RSS_WRAPPER = (
 
 @dataclass(frozen=True, slots=True)
 class PageTiming:
-    """One scanned page read by kinerja and by plain tesseract from the same image."""
+    """One scanned page read by kinerja and by plain tesseract from the same scan."""
 
     source_file: str
     page: int
-    dpi: int
+    dpi: int  # the scan's own resolution: plain tesseract's image (kinerja may read it lower)
     render_seconds: float
     tesseract_seconds: float
     kinerja_seconds: float
@@ -307,7 +307,8 @@ def kinerja_run_dir(bench: Bench, files: Sequence[Path], name: str) -> Path:
 
 
 def time_scanned_page(source, path: Path, number: int, folder: Path) -> PageTiming | None:  # type: ignore[no-untyped-def]
-    """Render the page as extract_page does, time tesseract on it, then time extract_page."""
+    """Time plain tesseract on the page's scan at its own resolution (what a user of plain
+    tesseract feeds it), then extract_page, which renders at the resolution it chooses."""
     from extract import raster as rs
     from extract.page import ExtractSettings, extract_page
     from extract.pdf import page_to_embedded_images, page_to_text_layer
@@ -317,7 +318,8 @@ def time_scanned_page(source, path: Path, number: int, folder: Path) -> PageTimi
     if page_to_text_layer(plumber_page).usable:
         return None
     images = page_to_embedded_images(plumber_page)
-    dpi = rs.choose_dpi(images, float(plumber_page.width), float(plumber_page.height), None)
+    native = rs.native_dpi(images, float(plumber_page.width), float(plumber_page.height))
+    dpi = round(native) if native else rs.DEFAULT_OCR_DPI
     started = time.perf_counter()
     raster = rs.render_page(source.pdfium_page(number), dpi)
     render_seconds = time.perf_counter() - started
