@@ -37,6 +37,7 @@ from pipeline.document import (
     failed_result,
     file_sha256,
 )
+from pipeline.order import longest_first
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -338,19 +339,6 @@ def process_pending(
         progress.close()
 
 
-def largest_first(pending: list[PlanItem]) -> list[PlanItem]:
-    """Biggest files first, so no worker is left with a long document while the others idle
-    at the end of a batch (outputs are assembled in source_file order whatever the order here)."""
-
-    def size(item: PlanItem) -> int:
-        try:
-            return item.file.path.stat().st_size
-        except OSError:
-            return 0
-
-    return sorted(pending, key=lambda item: (-size(item), item.file.source_file))
-
-
 def _outcomes(
     pending: list[PlanItem], out_dir: Path, settings: RunSettings, engine: OcrEngine | None
 ) -> Iterator[tuple[PlanItem, distributed.Outcome]]:
@@ -371,7 +359,9 @@ def _outcomes(
         # Even one worker runs in a child process: a segfault there fails one document only.
         # (Dask balances its own queue; with allowed-failures a reordering there would change
         # which documents share a worker when it dies.)
-        ordered = largest_first(pending) if settings.workers > 1 else pending
+        ordered = (
+            longest_first(pending, lambda item: item.file.path) if settings.workers > 1 else pending
+        )
         yield from distributed.results_in_processes(ordered, job_of, settings.workers, engine)
 
 
