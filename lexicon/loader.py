@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import csv
-import hashlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
+from zlib import crc32
 
-from lexicon.cache import load_or_build
+from lexicon.cache import load_or_build, load_or_build_stamped
 
 DATA_DIR = Path(__file__).parent / "data"
 CONFUSION_CLASSES = frozenset("SMRXDWKPNA")
@@ -90,12 +91,32 @@ def read_rows(path: Path, header: tuple[str, ...]) -> list[dict[str, str]]:
 
 def data_dir_sha256(data_dir: Path) -> tuple[str, tuple[str, ...]]:
     """SHA-256 over all files in the directory (name and bytes, in name order)."""
+    import hashlib  # loading OpenSSL costs ~4 ms, most processes find the hash stamped
+
     digest = hashlib.sha256()
     names = tuple(sorted(p.name for p in data_dir.iterdir() if p.is_file()))
     for name in names:
         digest.update(name.encode() + b"\0")
         digest.update(hashlib.sha256((data_dir / name).read_bytes()).digest())
     return digest.hexdigest(), names
+
+
+Stamp = tuple[tuple[str, int, int], ...]
+
+
+def data_dir_stamp(data_dir: Path) -> Stamp:
+    """(name, size, modification time in ns) of every file in the directory, in name order."""
+    with os.scandir(data_dir) as entries:
+        files = [(e.name, e.stat()) for e in entries if e.is_file()]
+    return tuple(sorted((name, st.st_size, st.st_mtime_ns) for name, st in files))
+
+
+def stamped_sha256(data_dir: Path) -> tuple[str, tuple[str, ...]]:
+    """``data_dir_sha256``, remembered in the user cache while no file of the directory
+    changes size or modification time (the test Python's own .pyc files rely on). Hashing
+    reads 1.4 MB and loads OpenSSL: most of a repair's start-up, for an answer known."""
+    name = f"sha256-{crc32(os.path.abspath(data_dir).encode()):08x}"
+    return load_or_build_stamped(name, data_dir_stamp(data_dir), lambda: data_dir_sha256(data_dir))
 
 
 def _number(value: str, where: str, kind: type[float] | type[int]) -> float:
@@ -155,9 +176,10 @@ def parse_fields(data_dir: Path) -> dict[str, object]:
     return rows_to_fields({name: read_rows(data_dir / name, h) for name, h in REQUIRED.items()})
 
 
-def load_lexicon_from(data_dir: Path) -> Lexicon:
-    """The lexicon of ``data_dir``: parsed once per lexicon hash, then read from the cache."""
-    sha256, files = data_dir_sha256(data_dir)
+def load_lexicon_from(data_dir: Path, stamped: bool = False) -> Lexicon:
+    """The lexicon of ``data_dir``: parsed once per lexicon hash, then read from the cache;
+    ``stamped`` takes the hash from ``stamped_sha256``."""
+    sha256, files = (stamped_sha256 if stamped else data_dir_sha256)(data_dir)
     fields = load_or_build("lexicon", sha256, lambda: parse_fields(data_dir))
     for name in ("general_zipf", "domain_counts", "bigrams", "variants"):
         fields[name] = MappingProxyType(fields[name])  # type: ignore[arg-type]
@@ -167,4 +189,4 @@ def load_lexicon_from(data_dir: Path) -> Lexicon:
 @lru_cache(maxsize=1)
 def load_lexicon() -> Lexicon:
     """The package's lexicon, loaded once per process."""
-    return load_lexicon_from(DATA_DIR)
+    return load_lexicon_from(DATA_DIR, stamped=True)

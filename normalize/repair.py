@@ -55,9 +55,9 @@ SLASH_PAIRS = ("pemilu/pemilihan", "kabupaten/kota")  # printed 'X/Y' pairs a ru
 
 def lexicon_slash_pairs(lexicon: Lexicon) -> frozenset[str]:
     """Lower-cased 'x/y' pairs of the vocabulary terms."""
-    pairs = {
-        m.lower() for term, _ in lexicon.terms for m in re.findall(r"[A-Za-z]+/[A-Za-z]+", term)
-    }
+    # One search over all the terms (a pair never spans the line break between two).
+    joined = "\n".join(term for term, _ in lexicon.terms)
+    pairs = {m.lower() for m in re.findall(r"[A-Za-z]+/[A-Za-z]+", joined)}
     return frozenset(pairs | set(SLASH_PAIRS))
 
 

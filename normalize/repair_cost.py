@@ -82,14 +82,18 @@ def block_cost(src: str, dst: str, costs: Costs, before: str) -> tuple[float, fl
 
 
 def edit_blocks(printed: str, observed: str) -> list[tuple[int, int, int, int]]:
-    """Adjacent Levenshtein edits merged into blocks (src_start, src_end, dst_start, dst_end)."""
+    """Adjacent Levenshtein edits merged into blocks (src_start, src_end, dst_start, dst_end).
+
+    Built from the single edits (``editops``), of which rapidfuzz makes its opcodes: the same
+    blocks as merging the non-equal opcodes, without the equal stretches in between."""
     blocks: list[tuple[int, int, int, int]] = []
-    for tag, s0, s1, d0, d1 in Levenshtein.opcodes(printed, observed).as_list():
-        if tag == "equal":
-            continue
+    edits: list[tuple[str, int, int]] = Levenshtein.editops(printed, observed).as_list()  # type: ignore[assignment]
+    for tag, s0, d0 in edits:
+        s1 = s0 + (tag != "insert")
+        d1 = d0 + (tag != "delete")
         if blocks and blocks[-1][1] == s0 and blocks[-1][3] == d0:
             s0, _, d0, _ = blocks.pop()
-        blocks.append((int(s0), int(s1), int(d0), int(d1)))
+        blocks.append((s0, s1, d0, d1))
     return blocks
 
 

@@ -2,22 +2,24 @@
 
 Building the index takes ~2 s, so it is stored under the user cache (lexicon/cache.py), keyed by
 the lexicon hash and the index settings. It is stored flat: the CRC-32 of every prefix-delete
-key (sorted), the words each hash leads to, and the words as one string, so a process loads it
-as a few byte strings (~1 ms) instead of unpickling 150,000 keys and tuples (~90 ms). Two keys
-sharing a hash only widen the pool: every pooled word is checked against the token's distance.
+key (sorted), the numbers of the words each hash leads to (two bytes each), and the words as
+one string, so a process loads it as a few byte strings (~2 ms) instead of unpickling 150,000
+keys and tuples (~90 ms). Two keys sharing a hash only widen the pool: every pooled word is
+checked against the token's distance. A hit comes with its word's number, which callers use to
+read per-word values stored beside the index (repair_words.py's priors).
 """
 
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
-from typing import NamedTuple
+from operator import itemgetter
+from typing import Literal, NamedTuple
 from zlib import crc32
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from lexicon.cache import load_or_build
+from lexicon.cache import HashBuckets, column, hashes_to_buckets, load_or_build
 from lexicon.loader import Lexicon
 
 CANDIDATE_MIN_ZIPF = 3.0  # wordfreq's Indonesian list starts near 3: ranked words are candidates
@@ -28,29 +30,39 @@ DOMAIN_MIN_RATIO = 70
 SEPARATOR = "\n"  # between the stored words (no word holds one)
 MAX_REMEMBERED_POOLS = 1 << 14
 MAX_REMEMBERED_KEYS = 1 << 17
+INDEX_NAME = f"index-ids-p{PREFIX_LENGTH}-d{INDEX_DISTANCE}-z{CANDIDATE_MIN_ZIPF}"
+
+Pool = tuple[tuple[str, ...], list[int]]  # pooled words and their numbers, repeats kept
+Hits = dict[str, tuple[int, int]]  # word -> (edit distance, word number)
 
 
 class FlatIndex(NamedTuple):
-    """The stored form of the index: the words filed under each key hash, as one string."""
+    """The stored form of the index: the numbers of the words filed under each key hash."""
 
     hashes: bytes  # sorted distinct CRC-32 of the prefix-delete keys (unsigned 32-bit array)
-    starts: bytes  # hashes[i]'s words are words[starts[i]:starts[i + 1]], each ending in "\n"
-    words: str
+    starts: bytes  # hashes[i]'s word numbers are numbers[starts[i]:starts[i + 1]] (32-bit)
+    numbers: bytes  # word numbers, an array of type ``kind``
+    kind: str  # "H" (16-bit) while the words fit, else "I"
+    words: str  # the words in number order, SEPARATOR between them
+    buckets: bytes  # the hashes' buckets (lexicon/cache.py ``HashBuckets``)
 
 
 class CandidateIndex:
-    """The loaded index: key -> hash -> the words filed under it."""
+    """The loaded index: key -> hash -> the numbers of the words filed under it -> words."""
 
-    __slots__ = ("_filed", "_pools", "hashes", "starts", "words")
+    __slots__ = ("_filed", "_pools", "hashes", "kind", "numbers", "starts", "width", "words")
 
     def __init__(self, flat: FlatIndex) -> None:
-        self.hashes = u32(flat.hashes)
-        self.starts = u32(flat.starts)
-        self.words = flat.words
-        self._pools: dict[tuple[str, int], list[str]] = {}
-        self._filed: dict[str, str] = {}  # key -> its words; damaged tokens share keys
+        self.hashes = HashBuckets(flat.hashes, flat.buckets)
+        self.starts = column("I", flat.starts)
+        self.numbers = flat.numbers
+        self.kind: Literal["H", "I"] = "H" if flat.kind == "H" else "I"
+        self.width = array(flat.kind).itemsize
+        self.words = flat.words.split(SEPARATOR) if flat.words else []
+        self._pools: dict[tuple[str, int], Pool] = {}
+        self._filed: dict[str, bytes] = {}  # key -> its word numbers; damaged tokens share keys
 
-    def pool(self, lower: str, distance: int) -> list[str]:
+    def pool(self, lower: str, distance: int) -> Pool:
         """The words sharing a prefix-delete key with ``lower``; remembered per prefix, which
         is all the keys depend on ('kinera', 'kinerjq' and 'kinerja' share theirs)."""
         key = (lower[:PREFIX_LENGTH], distance)
@@ -61,7 +73,7 @@ class CandidateIndex:
             pool = self._pools[key] = self.keys_pool(prefix_deletes(key[0], distance))
         return pool
 
-    def keys_pool(self, keys: set[str]) -> list[str]:
+    def keys_pool(self, keys: set[str]) -> Pool:
         """The words filed under any of ``keys`` (and under keys of the same hash), with
         repeats: the distance check in C is cheaper than removing them in Python first."""
         filed = self._filed
@@ -69,25 +81,26 @@ class CandidateIndex:
             filed.clear()
         found = []
         for key in keys:
-            words = filed.get(key)
-            if words is None:
-                words = filed[key] = self.filed_under(key)
-            found.append(words)
-        return "".join(found).split(SEPARATOR)
+            numbers = filed.get(key)
+            if numbers is None:
+                numbers = filed[key] = self.filed_under(key)
+            found.append(numbers)
+        pooled = memoryview(b"".join(found)).cast(self.kind).tolist()
+        return numbers_to_words(self.words, pooled), pooled
 
-    def filed_under(self, key: str) -> str:
-        """The words filed under the key's hash, each followed by SEPARATOR ('' if none)."""
-        h = key_hash(key)
-        i = bisect_left(self.hashes, h)
-        if i < len(self.hashes) and self.hashes[i] == h:
-            return self.words[self.starts[i] : self.starts[i + 1]]
-        return ""
+    def filed_under(self, key: str) -> bytes:
+        """The numbers of the words filed under the key's hash, as bytes (b'' if none)."""
+        i = self.hashes.find(key_hash(key))
+        if i < 0:
+            return b""
+        return self.numbers[self.width * self.starts[i] : self.width * self.starts[i + 1]]
 
 
-def u32(data: bytes) -> array[int]:
-    values = array("I")
-    values.frombytes(data)
-    return values
+def numbers_to_words(words: list[str], numbers: list[int]) -> tuple[str, ...]:
+    """``words[n]`` for every number, in one C call (itemgetter of one item is no tuple)."""
+    if len(numbers) > 1:
+        return itemgetter(*numbers)(words)  # type: ignore[no-any-return]
+    return tuple(words[n] for n in numbers)
 
 
 def key_hash(key: str) -> int:
@@ -95,8 +108,30 @@ def key_hash(key: str) -> int:
 
 
 def prefix_deletes(word: str, distance: int) -> set[str]:
-    """The word's prefix with up to ``distance`` letters deleted (the prefix itself included)."""
-    keys = {word[:PREFIX_LENGTH]}
+    """The word's prefix with up to ``distance`` letters deleted (the prefix itself included),
+    never down to the empty string. One and two deletes are spelled out: this runs for every
+    new token."""
+    prefix = word[:PREFIX_LENGTH]
+    n = len(prefix)
+    if distance > 2:
+        return deletes_by_rounds(prefix, distance)
+    keys = {prefix}
+    if distance >= 1 and n > 1:
+        keys.update([prefix[:i] + prefix[i + 1 :] for i in range(n)])
+    if distance >= 2 and n > 2:
+        keys.update(
+            [
+                prefix[:i] + prefix[i + 1 : j] + prefix[j + 1 :]
+                for i in range(n - 1)
+                for j in range(i + 1, n)
+            ]
+        )
+    return keys
+
+
+def deletes_by_rounds(prefix: str, distance: int) -> set[str]:
+    """``prefix_deletes`` one delete at a time, for any distance."""
+    keys = {prefix}
     frontier = set(keys)
     for _ in range(distance):
         frontier = {k[:i] + k[i + 1 :] for k in frontier for i in range(len(k)) if len(k) > 1}
@@ -118,40 +153,53 @@ def candidate_index(lexicon: Lexicon) -> FlatIndex:
 
 
 def words_to_index(words: list[str]) -> FlatIndex:
-    """Prefix-delete key hashes -> words (none holding SEPARATOR), flattened."""
-    by_hash: dict[int, set[str]] = {}
-    for word in words:
+    """Prefix-delete key hashes -> the numbers of the words (none holding SEPARATOR)."""
+    by_hash: dict[int, set[int]] = {}
+    for number, word in enumerate(words):
         for key in prefix_deletes(word, INDEX_DISTANCE):
-            by_hash.setdefault(key_hash(key), set()).add(word)
+            by_hash.setdefault(key_hash(key), set()).add(number)
     hashes = sorted(by_hash)
-    segments = ["".join(w + SEPARATOR for w in sorted(by_hash[h])) for h in hashes]
-    starts, offset = array("I", [0]), 0
-    for segment in segments:
-        offset += len(segment)
-        starts.append(offset)
-    return FlatIndex(array("I", hashes).tobytes(), starts.tobytes(), "".join(segments))
+    kind = "H" if len(words) <= 1 << 16 else "I"
+    numbers, starts = array(kind), array("I", [0])
+    for h in hashes:
+        numbers.extend(sorted(by_hash[h]))
+        starts.append(len(numbers))
+    return FlatIndex(
+        array("I", hashes).tobytes(),
+        starts.tobytes(),
+        numbers.tobytes(),
+        kind,
+        SEPARATOR.join(words),
+        hashes_to_buckets(hashes),
+    )
 
 
 def cached_candidate_index(lexicon: Lexicon) -> CandidateIndex:
     """The index of ``lexicon``, from the user cache when an earlier process built it."""
-    name = f"index-flat-p{PREFIX_LENGTH}-d{INDEX_DISTANCE}-z{CANDIDATE_MIN_ZIPF}"
-    return CandidateIndex(load_or_build(name, lexicon.sha256, lambda: candidate_index(lexicon)))
+    return CandidateIndex(
+        load_or_build(INDEX_NAME, lexicon.sha256, lambda: candidate_index(lexicon))
+    )
 
 
 def lookup(index: CandidateIndex, lower: str) -> set[str]:
     """Words within Levenshtein distance 2 (1 for short tokens)."""
-    return set(lookup_distances(index, lower))
+    return set(lookup_hits(index, lower))
 
 
 def lookup_distances(index: CandidateIndex, lower: str) -> dict[str, int]:
-    """Words within Levenshtein distance 2 (1 for short tokens) -> their distance: prefix
-    deletes narrow the field, rapidfuzz checks the distance (one call over the whole pool)."""
+    """Words within Levenshtein distance 2 (1 for short tokens) -> their distance."""
+    return {word: hit[0] for word, hit in lookup_hits(index, lower).items()}
+
+
+def lookup_hits(index: CandidateIndex, lower: str) -> Hits:
+    """Words within Levenshtein distance 2 (1 for short tokens) -> (distance, word number):
+    prefix deletes narrow the field, rapidfuzz checks the distance (one call over the pool)."""
     distance = 2 if len(lower) >= 5 else 1
-    pool = index.pool(lower, distance)
+    words, numbers = index.pool(lower, distance)
     hits = process.extract(
-        lower, pool, scorer=Levenshtein.distance, score_cutoff=distance, limit=None
+        lower, words, scorer=Levenshtein.distance, score_cutoff=distance, limit=None
     )
-    return {hit[0]: int(hit[1]) for hit in hits if hit[0]}
+    return {hit[0]: (int(hit[1]), numbers[hit[2]]) for hit in hits}
 
 
 def domain_words(lexicon: Lexicon) -> tuple[str, ...]:

@@ -56,6 +56,8 @@ class PhraseIndex:
         unknown = [0]
         for i in words:
             unknown.append(unknown[-1] + (not self.model.is_known(pieces[i].text)))
+        if not unknown[-1]:
+            return
         for n in sorted(self.by_length, reverse=True):
             for k in range(len(words) - n + 1):
                 span = words[k : k + n]

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from functools import lru_cache
 from typing import NamedTuple
 
 from rapidfuzz.distance import Levenshtein
 
+from lexicon.cache import cache_path, column, load_or_build, store
 from lexicon.loader import Lexicon
 from normalize.repair_cost import (
     MAX_ATYPICAL_COST,
@@ -26,10 +28,12 @@ from normalize.repair_cost import (
     min_cost_per_edit,
 )
 from normalize.repair_index import (
+    INDEX_NAME,
+    Hits,
     cached_candidate_index,
     domain_lookup,
     domain_words,
-    lookup_distances,
+    lookup_hits,
 )
 from normalize.tokens import Piece
 
@@ -48,6 +52,16 @@ DOMAIN_FALLBACK_EXTRA_COST = 1.2
 HIGH_CONFIDENCE = 95.0  # tesseract was sure: leave known words alone
 LOW_CONFIDENCE = 60.0  # tesseract was unsure: accept a smaller margin
 CACHE_SIZE = 1 << 16
+PRIORS_NAME = f"priors-{INDEX_NAME}-u{UNRANKED_PRIOR}-b{DOMAIN_BOOST}-c{CONTEXT_BONUS}"
+PRIORS_CHECKED = 997  # every this many stored priors is recomputed at start-up
+
+
+class WordPriors(NamedTuple):
+    """The prior and the reach of every word of the candidate index, in its number order
+    (64-bit floats as bytes): pricing a token's candidates needs no word-table look-ups."""
+
+    priors: bytes
+    reaches: bytes
 
 
 class Candidate(NamedTuple):
@@ -73,13 +87,43 @@ class WordModel:
         self.acronyms = lexicon.acronyms
         self.variants = frozenset(v for v in lexicon.variants if " " not in v)
         self.variants_lower = frozenset(v.lower() for v in self.variants)
-        self._index = cached_candidate_index(lexicon)
-        self._domain_words = domain_words(lexicon)
         self.prior = lru_cache(maxsize=CACHE_SIZE)(self._prior)
         self.is_known = lru_cache(maxsize=CACHE_SIZE)(self._is_known)
         self.candidates = lru_cache(maxsize=CACHE_SIZE)(self._candidates)
         self.best_word = lru_cache(maxsize=CACHE_SIZE)(self._best_word)
         self.reach = lru_cache(maxsize=CACHE_SIZE)(self._reach)
+        self.settled = lru_cache(maxsize=CACHE_SIZE)(self._settled)
+        self._index = cached_candidate_index(lexicon)
+        self._domain_words = domain_words(lexicon)
+        self.priors, self.reaches = self._stored_priors()
+
+    def word_priors(self, words: list[str]) -> WordPriors:
+        """The prior and reach of each word, as stored beside the candidate index."""
+        priors = array("d", [self._prior(w) for w in words])
+        reaches = array("d", [self._reach(w) for w in words])
+        return WordPriors(priors.tobytes(), reaches.tobytes())
+
+    def _stored_priors(self) -> tuple[memoryview, memoryview]:
+        """The index words' priors and reaches from the user cache, rebuilt when a sample of
+        them disagrees with the code (a changed formula that kept its constants)."""
+        words = self._index.words
+        stored = load_or_build(PRIORS_NAME, self.lexicon.sha256, lambda: self.word_priors(words))
+        priors, reaches = column("d", stored.priors), column("d", stored.reaches)
+        if not self._priors_agree(words, priors, reaches):
+            fresh = self.word_priors(words)
+            path = cache_path(PRIORS_NAME, self.lexicon.sha256)
+            if path is not None:
+                store(path, fresh)
+            priors, reaches = column("d", fresh.priors), column("d", fresh.reaches)
+        return priors, reaches
+
+    def _priors_agree(self, words: list[str], priors: memoryview, reaches: memoryview) -> bool:
+        if len(priors) != len(words) or len(reaches) != len(words):
+            return False
+        sample = range(0, len(words), PRIORS_CHECKED)
+        return all(
+            priors[n] == self.prior(words[n]) and reaches[n] == self.reach(words[n]) for n in sample
+        )
 
     def _prior(self, lower: str) -> float:
         """Log-frequency prior of a lower-cased word (zipf scale, domain-boosted)."""
@@ -106,48 +150,57 @@ class WordModel:
 
     def _candidates(self, lower: str, capitals: bool) -> tuple[Candidate, ...]:
         """Index look-up of a lower-cased token, priced with OCR costs, best first."""
-        found = lookup_distances(self._index, lower)
+        found = lookup_hits(self._index, lower)
         if capitals and len(lower) <= 6:
             acronyms = {a.lower() for a in self.acronyms if abs(len(a) - len(lower)) <= 1}
-            found.update((a, Levenshtein.distance(a, lower)) for a in acronyms - found.keys())
+            found.update((a, (Levenshtein.distance(a, lower), -1)) for a in acronyms - found.keys())
         found.pop(lower, None)
         budget = max_cost_for(len(lower))
         priced = self._price(found, lower, budget, capitals)
         if not priced and len(lower) >= DOMAIN_FALLBACK_MIN_LENGTH:
             loose = {
-                w: Levenshtein.distance(w, lower) for w in domain_lookup(self._domain_words, lower)
+                w: (Levenshtein.distance(w, lower), -1)
+                for w in domain_lookup(self._domain_words, lower)
             }
             priced = self._price(loose, lower, budget + DOMAIN_FALLBACK_EXTRA_COST, capitals)
         return tuple(sorted(priced, key=lambda c: (-c.score, c.word)))
 
-    def _price(
-        self, distances: dict[str, int], lower: str, budget: float, capitals: bool
-    ) -> list[Candidate]:
-        """The candidates (word -> edit distance) that can decide a repair, priced.
+    def _price(self, hits: Hits, lower: str, budget: float, capitals: bool) -> list[Candidate]:
+        """The candidates (word -> edit distance, index number or -1) that can decide a
+        repair, priced.
 
         A repair is decided by the best of ``ranked`` and by whether the runner-up comes within
         AMBIGUITY_GAP of it. Words are priced in the order of the best score they could reach
         (prior, bonus, the context bonuses of the bigrams they are part of, the cheapest cost
         their edit distance allows), and pricing stops once that bound falls below both the
         second-best score found and the best minus the gap: in no context does such a word
-        rank first, or come close enough to the first to make it ambiguous.
+        rank first, or come close enough to the first to make it ambiguous. Index words take
+        their prior and reach from the arrays stored beside the index.
         """
         floor = CHANNEL_WEIGHT * self.min_edit_cost
+        reaches, priors = self.reaches, self.priors
         bounds = sorted(
             (
-                (self.reach(word) + self._bonus(word, capitals) - floor * distance, word)
-                for word, distance in distances.items()
+                (
+                    (reaches[n] if n >= 0 else self.reach(word))
+                    + self._bonus(word, capitals)
+                    - floor * distance,
+                    word,
+                    n,
+                )
+                for word, (distance, n) in hits.items()
             ),
             reverse=True,
         )
         priced: list[Candidate] = []
         first = second = -math.inf
-        for bound, word in bounds:
+        for bound, word, n in bounds:
             if bound < max(second, first - AMBIGUITY_GAP):
                 break
             cost, atypical = self.ocr_cost.parts(word, lower)
             if cost <= budget:
-                score = self.prior(word) + self._bonus(word, capitals) - CHANNEL_WEIGHT * cost
+                prior = priors[n] if n >= 0 else self.prior(word)
+                score = prior + self._bonus(word, capitals) - CHANNEL_WEIGHT * cost
                 priced.append(Candidate(word, cost, score, atypical))
                 first, second = (score, first) if score > first else (first, max(second, score))
         return priced
@@ -160,6 +213,15 @@ class WordModel:
         most it scores in any context before its bonus and edit cost."""
         context = CONTEXT_BONUS * ((word in self.bigram_seconds) + (word in self.bigram_firsts))
         return self.prior(word) + context
+
+    def _settled(self, token: str) -> bool:
+        """Whether ``best_word`` keeps the token in every context and at every confidence (a
+        kept word, or a known one too frequent to give way): most tokens of a page."""
+        if self.is_kept(token):
+            return True
+        lower = token.lower()
+        known = self.lexicon.is_word(lower) or token.upper() in self.acronyms
+        return known and self.prior(lower) > KNOWN_MAX_PRIOR
 
     def _best_word(
         self, token: str, left: str, right: str, confidence: float | None, noisy_line: bool = True
@@ -241,9 +303,12 @@ def is_wordlike(piece: Piece) -> bool:
 def repair_words(pieces: list[Piece], model: WordModel) -> None:
     """Word-level repair, left to right (the left neighbour is already repaired)."""
     words = [p for p in pieces if p.text != "|"]
-    unknown = sum(1 for p in words if is_wordlike(p) and not model.is_known(p.text))
+    wordlike = [is_wordlike(p) for p in words]
+    unknown = sum(
+        1 for p, w in zip(words, wordlike, strict=True) if w and not model.is_known(p.text)
+    )
     for i, piece in enumerate(words):
-        if not is_wordlike(piece):
+        if not wordlike[i]:
             continue
         left = words[i - 1].text.lower() if i else ""
         right = words[i + 1].text.lower() if i + 1 < len(words) else ""
@@ -253,7 +318,8 @@ def repair_words(pieces: list[Piece], model: WordModel) -> None:
 def repair_word(piece: Piece, model: WordModel, left: str, right: str, noisy_line: bool) -> None:
     """The lexicon repair of one token, else its case noise fixed ('BelaKang' -> 'Belakang')."""
     token = piece.text
-    best = model.best_word(token, left, right, piece.confidence, noisy_line)
+    settled = model.settled(token)  # one look-up instead of a context-keyed one
+    best = None if settled else model.best_word(token, left, right, piece.confidence, noisy_line)
     if best is not None:
         piece.set(apply_case(token, best.word, model.acronyms), "lexicon", best.score)
     elif is_mixed_case_noise(token) and model.lexicon.is_word(token.lower()):

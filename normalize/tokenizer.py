@@ -241,11 +241,47 @@ def cached_chunk(chunk: str) -> tuple[str, ...]:
     return tuple(chunk_to_texts(chunk, default_rules()))
 
 
+WHITESPACE_RUNS = re.compile(r"\S+|\s+")
+
+
 def tokenize(text: str, rules: TokenizerRules | None = None) -> list[Token]:
     """Tokens (text, offset, trailing space) of a line, as spaCy's tokenizer gives them."""
     split = cached_chunk if rules is None else (lambda c: tuple(chunk_to_texts(c, rules)))
+    chunks = text.split(" ")
+    if text.isprintable() and "" not in chunks:  # single spaces only: no whitespace tokens
+        tokens = _single_spaced_tokens(chunks, split)
+    else:
+        tokens = _whitespace_run_tokens(text, split)
+    return apply_matcher(tokens, rules or default_rules())
+
+
+def _single_spaced_tokens(
+    chunks: list[str], split: Callable[[str], tuple[str, ...]]
+) -> list[Token]:
+    """The tokens of chunks that one space each separates (``_whitespace_run_tokens``'s
+    result for such a line, without the regex and the whitespace tests)."""
     tokens: list[Token] = []
-    for match in re.finditer(r"\S+|\s+", text):
+    append = tokens.append
+    offset = 0
+    for chunk in chunks:
+        if offset:  # the single space before this chunk trails the token before it
+            if tokens:
+                tokens[-1] = (tokens[-1][0], tokens[-1][1], " ")
+            else:
+                append((" ", offset - 1, ""))
+        start = offset
+        for piece in split(chunk):
+            append((piece, start, ""))
+            start += len(piece)
+        offset += len(chunk) + 1
+    return tokens
+
+
+def _whitespace_run_tokens(text: str, split: Callable[[str], tuple[str, ...]]) -> list[Token]:
+    """Tokens of any line: chunks split by ``split``, whitespace runs after the first space
+    as tokens of their own (spaCy's rule)."""
+    tokens: list[Token] = []
+    for match in WHITESPACE_RUNS.finditer(text):
         chunk = match[0]
         if chunk.isspace():
             tokens.extend(_space_tokens(chunk, match.start(), tokens))
@@ -254,7 +290,7 @@ def tokenize(text: str, rules: TokenizerRules | None = None) -> list[Token]:
         for piece in split(chunk):
             tokens.append((piece, offset, ""))
             offset += len(piece)
-    return apply_matcher(tokens, rules or default_rules())
+    return tokens
 
 
 def _space_tokens(space: str, start: int, tokens: list[Token]) -> list[Token]:

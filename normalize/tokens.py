@@ -20,6 +20,7 @@ HAS_DIGIT = re.compile(r"\d")
 GLYPH_EDGE = re.compile(r"(?<![\w(\[{])([A-Za-z]{3,})([\]|!})])(?=[\s,.;:]|$)")
 BRACKET_OPEN = re.compile(r"[{\[](?=[^\s)\]}]+\))")
 LIST_CLOSE = re.compile(r"(?:(?<=^)|(?<=\s))([a-z0-9])\}")
+GLYPH_MARKS = frozenset("]|!})")  # the marks GLYPH_EDGE reads as letters
 COMMON_ZIPF = 3.0  # a word this frequent is a safe reading of a damaged edge
 
 
@@ -32,23 +33,52 @@ class RepairResult:
     corrections: tuple[Correction, ...] = ()
 
 
-@dataclass(slots=True)
 class Piece:
-    """A token being repaired (mutable inside the repair only)."""
+    """A token being repaired (mutable inside the repair only).
 
-    text: str
-    space: str
-    start: int
-    raw: str
-    confidence: float | None = None
-    rule: str = ""
-    score: float = 0.0
-    code: bool = False  # part of a code or number ('Kpt/01/KPU/IV/2020'): never word-repaired
+    A plain class with slots, not a dataclass: it never leaves the repair, and making the
+    dataclass costs a millisecond of every process's start-up."""
+
+    __slots__ = ("code", "confidence", "raw", "rule", "score", "space", "start", "text")
+
+    def __init__(
+        self,
+        text: str,
+        space: str,
+        start: int,
+        raw: str,
+        confidence: float | None = None,
+        rule: str = "",
+        score: float = 0.0,
+        code: bool = False,  # part of a code or number ('Kpt/01/KPU/IV/2020'): never repaired
+    ) -> None:
+        self.text = text
+        self.space = space
+        self.start = start
+        self.raw = raw
+        self.confidence = confidence
+        self.rule = rule
+        self.score = score
+        self.code = code
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in PIECE_FIELDS)
+        return f"Piece({fields})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Piece):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in PIECE_FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass was
 
     def set(self, text: str, rule: str, score: float) -> None:
         """Record a repair (nothing when the text is unchanged)."""
         if text != self.text:
             self.text, self.rule, self.score = text, rule, score
+
+
+PIECE_FIELDS = ("text", "space", "start", "raw", "confidence", "rule", "score", "code")
 
 
 def text_to_pieces(text: str) -> list[Piece]:
@@ -69,9 +99,13 @@ def fix_glyph_edges(text: str, prior: Callable[[str], float]) -> str:
                 return word + letter
         return match[0]
 
-    text = GLYPH_EDGE.sub(edge, text)
-    text = BRACKET_OPEN.sub("(", text)
-    return LIST_CLOSE.sub(lambda m: m[1] + ")", text)
+    # Each pattern needs one of its marks in the line: most lines hold none, and a search for
+    # a word before a mark tries every position of the line.
+    if not GLYPH_MARKS.isdisjoint(text):
+        text = GLYPH_EDGE.sub(edge, text)
+    if "{" in text or "[" in text:
+        text = BRACKET_OPEN.sub("(", text)
+    return LIST_CLOSE.sub(lambda m: m[1] + ")", text) if "}" in text else text
 
 
 def mark_codes(pieces: list[Piece], text: str) -> None:
@@ -108,7 +142,10 @@ def strip_noise(pieces: list[Piece]) -> list[Piece]:
     pieces = strip_leader_garbage(pieces)
     kept: list[Piece] = []
     for i, piece in enumerate(pieces):
-        if NOISE_TOKEN.match(piece.text) or _unbalanced_quote(piece, pieces[i + 1 :]):
+        if piece.text.isalnum():  # most tokens: no rule below touches letters and digits alone
+            kept.append(piece)
+            continue
+        if NOISE_TOKEN.match(piece.text) or _unbalanced_quote(piece, pieces, i):
             _drop(piece, kept)
             continue
         stripped = strip_edges(piece.text)
@@ -127,11 +164,12 @@ def _drop(piece: Piece, kept: list[Piece]) -> None:
         kept[-1].space = kept[-1].space or piece.space
 
 
-def _unbalanced_quote(piece: Piece, rest: list[Piece]) -> bool:
+def _unbalanced_quote(piece: Piece, pieces: list[Piece], i: int) -> bool:
+    """A quote (``pieces[i]``) that no later piece closes."""
     closer = QUOTES.get(piece.text)
     if closer is None:
         return False
-    return not any(p.text == closer for p in rest)
+    return not any(p.text == closer for p in pieces[i + 1 :])
 
 
 def strip_edges(token: str) -> str:
@@ -146,7 +184,7 @@ def strip_edges(token: str) -> str:
 
 def strip_leader_garbage(pieces: list[Piece]) -> list[Piece]:
     """A table-of-contents line: keep the dot leader, drop the letters OCR made of it."""
-    leader_at = next((i for i, p in enumerate(pieces) if LEADER.search(p.text)), None)
+    leader_at = next((i for i, p in enumerate(pieces) if "..." in p.text), None)  # LEADER
     if leader_at is None:
         return pieces
     piece = pieces[leader_at]

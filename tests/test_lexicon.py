@@ -9,7 +9,14 @@ import pytest
 
 from lexicon.build import build_lexicon, noise_md_to_variants, vocabulary_md_to_terms
 from lexicon.cache import CACHE_ENV, cache_dir, load_or_build
-from lexicon.loader import DATA_DIR, LexiconError, load_lexicon, load_lexicon_from
+from lexicon.loader import (
+    DATA_DIR,
+    LexiconError,
+    data_dir_sha256,
+    load_lexicon,
+    load_lexicon_from,
+    stamped_sha256,
+)
 
 SHARED = Path("/work/shared")
 needs_shared = pytest.mark.skipif(not (SHARED / "domain").is_dir(), reason="no shared sources")
@@ -104,3 +111,15 @@ def test_cache_can_be_disabled(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(CACHE_ENV, "")
     assert cache_dir() is None
     assert load_or_build("thing", "cd" * 32, lambda: "built") == "built"
+
+
+def test_stamped_hash_follows_the_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    copy = tmp_path / "data"
+    shutil.copytree(DATA_DIR, copy)
+    assert stamped_sha256(copy) == data_dir_sha256(copy)  # computed and stamped
+    assert list((tmp_path / "cache").glob("sha256-*.pickle"))
+    assert stamped_sha256(copy) == data_dir_sha256(copy)  # read back
+    (copy / "acronyms.csv").write_text("acronym,source\nKPU,x\n", encoding="utf-8")
+    assert stamped_sha256(copy) == data_dir_sha256(copy)  # a changed file is hashed again
+    assert load_lexicon_from(copy, stamped=True).sha256 == data_dir_sha256(copy)[0]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import pickle
 import re
+from array import array
+from bisect import bisect_left
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import Levenshtein
 
-from lexicon.cache import CACHE_ENV, TABLE_MIN_SIZE, WordTable, load_or_build, to_bytes
+from lexicon.cache import (
+    CACHE_ENV,
+    TABLE_MIN_SIZE,
+    HashBuckets,
+    WordTable,
+    hashes_to_buckets,
+    load_or_build,
+    to_bytes,
+)
 from lexicon.loader import DATA_DIR, load_lexicon
 from normalize.repair import (
     Repairer,
@@ -22,12 +32,15 @@ from normalize.repair import (
     repair_jsonl,
     repair_lines,
 )
-from normalize.repair_cost import max_cost_for, ocr_cost_parts
+from normalize.repair_cost import edit_blocks, max_cost_for, ocr_cost_parts
 from normalize.repair_index import (
     INDEX_DISTANCE,
     CandidateIndex,
+    deletes_by_rounds,
     domain_lookup,
     lookup,
+    lookup_distances,
+    lookup_hits,
     prefix_deletes,
     words_to_index,
 )
@@ -40,6 +53,9 @@ from normalize.repair_words import (
     WordModel,
 )
 from normalize.tokenizer import (
+    _whitespace_run_tokens,
+    apply_matcher,
+    cached_chunk,
     default_rules,
     json_to_rules,
     pattern_to_program,
@@ -370,3 +386,67 @@ def test_pruned_pricing_keeps_what_decides(repairer: Repairer) -> None:
                 assert ranked == expected, token
             elif len(ranked) == 2:
                 assert ranked[0][1] - ranked[1][1] >= AMBIGUITY_GAP, token
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text("abcdeik", max_size=9), st.integers(min_value=0, max_value=3))
+def test_spelled_out_prefix_deletes_are_the_rounds_ones(word: str, distance: int) -> None:
+    assert prefix_deletes(word, distance) == deletes_by_rounds(word[:6], distance)
+
+
+def merged_opcodes(printed: str, observed: str) -> list[tuple[int, int, int, int]]:
+    """The blocks as first written: non-equal opcodes, adjacent ones merged."""
+    blocks: list[tuple[int, int, int, int]] = []
+    for tag, s0, s1, d0, d1 in Levenshtein.opcodes(printed, observed).as_list():
+        if tag == "equal":
+            continue
+        if blocks and blocks[-1][1] == s0 and blocks[-1][3] == d0:
+            s0, _, d0, _ = blocks.pop()
+        blocks.append((s0, s1, d0, d1))
+    return blocks
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("aeikn1l!", max_size=10), st.text("aeikn1l!", max_size=10))
+def test_edit_blocks_from_editops_are_the_merged_opcodes(printed: str, observed: str) -> None:
+    assert edit_blocks(printed, observed) == merged_opcodes(printed, observed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=2**32 - 1), max_size=300), st.data())
+def test_hash_buckets_find_what_a_binary_search_finds(values: list[int], data: Any) -> None:
+    hashes = sorted(values)
+    found = HashBuckets(array_bytes(hashes), hashes_to_buckets(hashes))
+    probes = hashes + data.draw(st.lists(st.integers(min_value=0, max_value=2**32 - 1)))
+    for h in probes:
+        i = bisect_left(hashes, h)
+        assert found.find(h) == (i if i < len(hashes) and hashes[i] == h else -1)
+
+
+def array_bytes(values: list[int]) -> bytes:
+    return array("I", values).tobytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(" \t\xa0aZ.,-(1", max_size=14))
+def test_single_spaced_fast_path_is_the_whitespace_runs_path(text: str) -> None:
+    expected = apply_matcher(_whitespace_run_tokens(text, cached_chunk), default_rules())
+    assert tokenize(text) == expected
+
+
+def test_stored_priors_are_the_computed_ones(repairer: Repairer) -> None:
+    model = repairer.words
+    words = model._index.words
+    assert len(model.priors) == len(words) == len(model.reaches)
+    assert all(model.priors[n] == model._prior(w) for n, w in enumerate(words))
+    assert all(model.reaches[n] == model._reach(w) for n, w in enumerate(words))
+
+
+def test_lookup_hits_carry_the_numbers_of_their_words(repairer: Repairer) -> None:
+    index = repairer.words._index
+    for token in ("kinera", "pemilfhan", "kpu", "sesual", "xq"):
+        distances = lookup_distances(index, token)
+        assert all(Levenshtein.distance(w, token) == d for w, d in distances.items())
+        hits = lookup_hits(index, token)
+        assert {w: d for w, (d, _) in hits.items()} == distances
+        assert all(index.words[n] == w for w, (_, n) in hits.items())
