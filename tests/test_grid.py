@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from extract.grid import (
     Segment,
+    component_boxes,
     join_collinear,
     mask_to_segments,
     positions_to_cuts,
@@ -128,3 +130,14 @@ def test_every_slot_of_a_full_grid_is_covered_once(widths: list[int], heights: l
         for c in range(cell.col, cell.col + cell.col_span)
     ]
     assert len(slots) == len(set(slots)) == grid.n_rows * grid.n_cols
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(0.02, 0.6))
+def test_component_boxes_equal_connected_components(seed: int, density: float) -> None:
+    """The contour shortcut gives the boxes OpenCV's labelling gives, holes and nesting
+    included."""
+    mask = (np.random.default_rng(seed).random((40, 60)) < density).astype(np.uint8) * 255
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    expected = sorted(tuple(int(v) for v in row[:4]) for row in stats[1:])
+    assert sorted(component_boxes(mask)) == expected
