@@ -38,7 +38,8 @@ from extract.tsv import OcrReading, tsv_to_reading
 
 RETRY_BELOW_CONFIDENCE = 60.0  # mean word confidence under which other readings are tried
 UPRIGHT_FLIP_BELOW = 35.0  # an upright page reading this badly may be upside down
-TURNED_FLIP_BELOW = 70.0  # ... and a page OSD turned a quarter, this badly
+TURNED_FLIP_BELOW = 70.0  # ... and a sideways page turned by the first guess, this badly
+SIDEWAYS_FIRST_TURN = 90
 EMPTY_PAGE_MAX_WORDS = 4  # a non-blank page with fewer confident words than this is a photo/noise
 EMPTY_PAGE_MIN_CONFIDENCE = 45.0
 UPSAMPLE_BELOW_DPI = 200  # low-resolution scans are read again enlarged
@@ -148,7 +149,7 @@ def raster_to_work(
             is_blank=True,
         )
         return PageWork(extraction=extraction, raster=raster)
-    rotation = page_rotation(raster, engine, settings.page_timeout)
+    rotation = page_rotation(raster)
     upright = rs.rotate_right_angle(raster, rotation)
     skew = rs.estimate_skew(upright.image)
     straight = rs.deskew(upright, skew)
@@ -239,22 +240,22 @@ def drop_nested_words(words: tuple[Word, ...]) -> tuple[Word, ...]:
     return tuple(w for w in words if id(w) not in dropped)
 
 
-def page_rotation(raster: rs.PageRaster, engine: OcrEngine, timeout: float) -> int:
-    """0 unless the text runs vertically; then tesseract's OSD says which way to turn. OSD
-    sees the page at the OCR resolution: at half of 200 dpi it guessed a sample's sideways
-    page wrong (confidence 1.45), at 200 dpi right (4.64), for 0.4 s more."""
-    if not rs.looks_sideways(raster.image):
-        return 0
-    rotation = engine.orientation(image_for_tesseract(raster.image), timeout)
-    return rotation if rotation in (90, 270) else 90
+def page_rotation(raster: rs.PageRaster) -> int:
+    """0, unless the text lines run vertically: then 90, a clockwise quarter turn.
+
+    A landscape table printed on a portrait sheet has its top at the left edge (printers turn
+    landscape pages counter-clockwise), so the clockwise turn is the likelier one; a page that
+    reads badly that way is read the other way up (``reading_may_be_upside_down``). That
+    confidence test replaces tesseract's OSD, which cost 1.5 s a sideways page and still
+    guessed a sample's page wrong at half resolution (confidence 1.45)."""
+    return SIDEWAYS_FIRST_TURN if rs.looks_sideways(raster.image) else 0
 
 
 def reading_may_be_upside_down(reading: OcrReading, rotation: int) -> bool:
     """A reading too unsure for its orientation: worth reading the page turned 180 degrees.
 
-    A page turned a quarter by OSD gets a stricter test than an upright one: OSD tells a
-    sideways page's two ways apart poorly (on a sample it said 270 at confidence 1.45 for a
-    page that reads at 95 turned 90; upside down it read at 50)."""
+    A sideways page, turned by a guess, gets a stricter test than an upright one: the right
+    way a sample's sideways page read at 95, the wrong way at 50."""
     if reading.mean_confidence is None:
         return False
     limit = TURNED_FLIP_BELOW if rotation in (90, 270) else UPRIGHT_FLIP_BELOW

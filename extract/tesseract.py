@@ -105,8 +105,6 @@ class OcrEngine(Protocol):
 
     def image_to_tsv(self, image: Image.Image, psm: int, timeout: float) -> str: ...
 
-    def orientation(self, image: Image.Image, timeout: float) -> int: ...
-
 
 @dataclass(frozen=True, slots=True)
 class TesseractEngine:
@@ -126,17 +124,6 @@ class TesseractEngine:
         if not tsv.strip():
             raise TesseractCrashed("tesseract returned no output for the page")
         return tsv
-
-    def orientation(self, image: Image.Image, timeout: float) -> int:
-        """Degrees the page must be turned clockwise to read upright (tesseract OSD)."""
-        try:
-            osd = _run(pytesseract.image_to_osd, image, timeout, config="--psm 0")
-        except TesseractCrashed:
-            return 0  # OSD fails on pages with little text; reading them upright is the best guess
-        for line in osd.splitlines():
-            if line.startswith("Rotate:"):
-                return int(line.split(":")[1].strip()) % 360
-        return 0
 
 
 def _run(function, image: Image.Image | str, timeout: float, **kwargs) -> str:  # type: ignore[no-untyped-def]

@@ -462,9 +462,12 @@ class RunResult:
 
 
 def run_pipeline(inputs: Sequence[Path], out: Path, extra: Sequence[str] = ()) -> RunResult:
-    """Run `python -m pipeline.cli run INPUT... --out OUT [EXTRA...]` from the repo root."""
+    """Run `python -m pipeline.cli run INPUT... --out OUT --force [EXTRA...]` from the repo
+    root. ``--force``: an OUT left by an earlier eval holds every document as done, and a
+    plain re-run would score that earlier code's rows again."""
     paths = [str(p.resolve()) for p in inputs]
     command = [sys.executable, "-m", "pipeline.cli", "run", *paths, "--out", str(out.resolve())]
+    command.append("--force")
     command += list(extra)
     env = {**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1")}
     completed = subprocess.run(command, cwd=REPO_ROOT, env=env, check=False)

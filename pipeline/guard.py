@@ -55,8 +55,3 @@ class GuardedEngine:
         return call_with_timeout(
             lambda: self.inner.image_to_tsv(image, psm, timeout), timeout + GRACE_SECONDS
         )
-
-    def orientation(self, image: Image.Image, timeout: float) -> int:
-        return call_with_timeout(
-            lambda: self.inner.orientation(image, timeout), timeout + GRACE_SECONDS
-        )

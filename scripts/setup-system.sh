@@ -2,9 +2,8 @@
 # Installs the Debian packages kinerja needs, only when something is missing, so a second
 # `make setup` is quick and changes nothing.
 set -euo pipefail
-# osd: orientation detection of sideways pages; chromium: the review page is tested in a real
-# headless browser.
-APT_PACKAGES=(tesseract-ocr tesseract-ocr-ind tesseract-ocr-eng tesseract-ocr-osd poppler-utils chromium python3-venv)
+# chromium: the review page is tested in a real headless browser.
+APT_PACKAGES=(tesseract-ocr tesseract-ocr-ind tesseract-ocr-eng poppler-utils chromium python3-venv)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

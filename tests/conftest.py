@@ -121,18 +121,12 @@ class RecordedEngine:
         self.calls += 1
         return self.tsv
 
-    def orientation(self, image: Image.Image, timeout: float) -> int:
-        return 0
-
 
 class CrashingEngine:
     def image_to_tsv(self, image: Image.Image, psm: int, timeout: float) -> str:
         from extract.tesseract import TesseractCrashed
 
         raise TesseractCrashed("tesseract failed: Segmentation fault (injected)")
-
-    def orientation(self, image: Image.Image, timeout: float) -> int:
-        return 0
 
 
 class HangingEngine:
@@ -145,16 +139,10 @@ class HangingEngine:
         time.sleep(self.seconds)
         return ""
 
-    def orientation(self, image: Image.Image, timeout: float) -> int:
-        return 0
-
 
 class GarbageEngine:
     def image_to_tsv(self, image: Image.Image, psm: int, timeout: float) -> str:
         return "this is not tesseract output\n\x00\x01"
-
-    def orientation(self, image: Image.Image, timeout: float) -> int:
-        return 0
 
 
 def png_bytes(image: Image.Image) -> bytes:

@@ -84,9 +84,6 @@ class StripEngine:
         header = "\t".join(TSV_COLUMNS) + "\n"
         return header + "5\t1\t1\t1\t1\t1\t30\t30\t40\t20\t91.0\tB\n"
 
-    def orientation(self, image, timeout):  # type: ignore[no-untyped-def]
-        return 0
-
 
 def test_reread_cells_calls_the_engine_once_for_all_cells() -> None:
     clean = page_with_ink([BBox(20, 20, 40, 28)])

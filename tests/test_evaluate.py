@@ -293,3 +293,23 @@ def test_evaluate_runs_samples_then_the_real_files_with_truth(tmp_path: Path) ->
     assert calls == [([samples], out / "samples"), ([real_dir / "pk-real.pdf"], out / "real")]
     assert [r["returncode"] for r in report["runs"]] == [3, 3]
     assert report["skipped"] == ["pk-absent.pdf"]
+
+
+def test_eval_runs_redo_documents_an_earlier_eval_left_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An OUT from an earlier eval holds every document as done: without --force the run
+    would skip them all and the earlier code's rows would be scored again."""
+    seen: list[list[str]] = []
+
+    class Done:
+        returncode = 0
+
+    def fake_run(command: list[str], **_: Any) -> Done:
+        seen.append(command)
+        return Done()
+
+    monkeypatch.setattr(ev.subprocess, "run", fake_run)
+    ev.run_pipeline([tmp_path / "in.pdf"], tmp_path / "out", ["--no-repair"])
+    assert "--force" in seen[0]
+    assert seen[0][-1] == "--no-repair"

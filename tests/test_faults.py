@@ -66,9 +66,6 @@ class KillingEngine:
         os.kill(os.getpid(), signal.SIGKILL)
         return ""
 
-    def orientation(self, image: Image.Image, timeout: float) -> int:
-        return 0
-
 
 def test_a_worker_that_dies_fails_only_its_document(tmp_path: Path, scan_pdf: Path) -> None:
     folder = tmp_path / "in"

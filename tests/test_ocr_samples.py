@@ -5,10 +5,15 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 from conftest import SAMPLES
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas
 
-from extract.tesseract import TesseractError, check_languages
+from extract.page import ExtractSettings, extract_page
+from extract.pdf import open_pdf
+from extract.tesseract import TesseractEngine, TesseractError, check_languages
 from pipeline.evaluate import (
     INDICATORS,
     counts_to_scores,
@@ -62,3 +67,25 @@ def test_sideways_page_is_turned_and_skew_recorded(ocr_run: Path) -> None:
     assert sideways["indicator_rows"] != "0"
     assert any(abs(float(p["skew"])) > 0.2 for p in pages.values())
     assert all(p["extraction"] == "ocr" for p in pages.values())
+
+
+def test_page_turned_the_other_way_is_read_after_the_first_guess_fails(tmp_path: Path) -> None:
+    """The sideways sample page turned 180 degrees needs a 270 turn: the first guess (90)
+    reads badly, so the page is read the other way up and that reading is kept."""
+    try:
+        check_languages("ind+eng")
+    except TesseractError as exc:
+        pytest.skip(f"tesseract is not usable here: {exc}")
+    source = pdfium.PdfDocument(str(SAMPLES / "scan/pk-pasuruan-2023-kasubbag-hukum-200dpi.pdf"))
+    page = source[1]
+    width, height = page.get_size()
+    upside_down = page.render(scale=200 / 72, grayscale=True).to_pil().rotate(180)
+    path = tmp_path / "turned.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=(width, height))
+    pdf.drawImage(ImageReader(upside_down.convert("L")), 0, 0, width=width, height=height)
+    pdf.save()
+    with open_pdf(path) as turned:
+        work = extract_page(turned, 1, "turned", ExtractSettings(), TesseractEngine())
+    assert work.extraction.rotation == 270
+    assert (work.extraction.ocr_confidence or 0) > 80
+    assert work.extraction.tables
