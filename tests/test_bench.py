@@ -342,3 +342,10 @@ def test_a_file_img2table_failed_on_is_listed_as_failed_with_no_rows(tmp_path: P
 
 def test_tables_found_counts_tables_per_file(tmp_path: Path) -> None:
     assert anchors.tables_found([pk_document(tmp_path / "pk.pdf")]) == {"pk.pdf": 1}
+
+
+def test_fastest_pass_sums_each_pass_not_each_pages_luckiest_call() -> None:
+    # pass 0: 1.0 + 3.0 = 4.0; pass 1: 2.0 + 1.5 = 3.5; per-page minima would give 2.5
+    assert bench.fastest_pass([(1.0, 2.0), (3.0, 1.5)]) == 3.5
+    assert bench.fastest_pass([(1.0,), (3.0, 1.5)]) == 4.0  # only passes every page has
+    assert bench.fastest_pass([]) is None
