@@ -17,8 +17,9 @@ from extract.pdf import EmbeddedImage
 cv2.setNumThreads(1)
 
 MIN_OCR_DPI = 150
-# Scans above 200 dpi are read at 200: as accurate on the samples and the real 2017 PK scan
-# (indicator and budget rows alike), and 24 % faster a page (docs/benchmarks.md).
+# Scans above 200 dpi are read at 200: the same rows on the real 2017 PK scan (indicator and
+# budget), 5 casing slips in one 300 dpi sample, and 0.3-0.5 s a page faster
+# (docs/benchmarks.md).
 MAX_OCR_DPI = 200
 DEFAULT_OCR_DPI = 200
 MAX_PAGE_PIXELS = 60_000_000  # decompression-bomb guard: about A3 at 400 dpi
@@ -94,7 +95,7 @@ DIRECT_FORMATS = {1: None, 2: cv2.COLOR_BGR2GRAY, 3: cv2.COLOR_BGRA2GRAY}  # gra
 def scan_to_gray(page: pdfium.PdfPage, scale: float) -> np.ndarray | None:
     """A page that is nothing but one upright full-page image, as that image decoded by
     pdfium and scaled, without rendering the page: 5-7 times faster (11 against 73 ms for an
-    A4 page at 200 dpi), and the issue's own advice for image-only scans. None for any
+    A4 page at 200 dpi); issue #3 suggests as much for image-only scans. None for any
     other page (rotated, several objects, a mask or alpha channel): it is rendered."""
     if page.get_rotation() % 360:
         return None
