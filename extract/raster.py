@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import islice
 
 import cv2
 import numpy as np
@@ -99,7 +100,7 @@ def scan_to_gray(page: pdfium.PdfPage, scale: float) -> np.ndarray | None:
     other page (rotated, several objects, a mask or alpha channel): it is rendered."""
     if page.get_rotation() % 360:
         return None
-    objects = list(page.get_objects(max_depth=1))
+    objects = list(islice(page.get_objects(max_depth=1), 2))  # a text page has thousands
     if len(objects) != 1 or objects[0].type != pdfium.raw.FPDF_PAGEOBJ_IMAGE:
         return None
     image = objects[0]

@@ -42,7 +42,7 @@ def cli() -> None:
     "--dpi",
     type=click.IntRange(50, 600),
     default=None,
-    help="Render scans at this dpi (default: the scan's own, 150-300).",
+    help="Read scans at this dpi (default: the scan's own, within 150-200).",
 )
 @click.option("--lang", default=DEFAULT_LANG, show_default=True, help="Tesseract languages.")
 @click.option(

@@ -13,13 +13,16 @@ from typing import Any
 
 from normalize.models import BudgetRow, IndicatorRow
 
-INDICATOR_COLUMNS = (
+ROW_KEY_COLUMNS = (  # where a row comes from: the first columns of both datasets
     "source_file",
     "doc_sha256",
     "page",
     "table_index",
     "row_index",
     "extraction",
+)
+INDICATOR_COLUMNS = (
+    *ROW_KEY_COLUMNS,
     "ocr_confidence",
     "doc_type",
     "satker",
@@ -51,12 +54,7 @@ INDICATOR_COLUMNS = (
     "extra",
 )
 BUDGET_COLUMNS = (
-    "source_file",
-    "doc_sha256",
-    "page",
-    "table_index",
-    "row_index",
-    "extraction",
+    *ROW_KEY_COLUMNS,
     "doc_type",
     "satker",
     "tahun",
