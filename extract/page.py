@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from itertools import islice
 
 import cv2
 import numpy as np
@@ -229,9 +230,11 @@ def drop_nested_words(words: tuple[Word, ...]) -> tuple[Word, ...]:
     ordered = sorted(words, key=lambda w: w.bbox.top)
     dropped: set[int] = set()
     for i, word in enumerate(ordered):
-        for other in ordered[i + 1 :]:
+        for other in islice(ordered, i + 1, None):
             if other.bbox.top > word.bbox.bottom:
                 break
+            if other.bbox.x0 >= word.bbox.x1 or word.bbox.x0 >= other.bbox.x1:
+                continue  # side by side on the line: nothing nested
             for small, large in ((word, other), (other, word)):
                 inside = small.bbox.intersection_area(large.bbox)
                 short = len(small.text) <= PHANTOM_MAX_CHARS < len(large.text)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from extract.grid import Grid
 from extract.models import BBox, Cell, Table, TableSource, Word, words_to_lines
 
@@ -72,12 +74,19 @@ def is_speck(word: Word) -> bool:
 def words_by_cell(grid: Grid, words: Sequence[Word]) -> list[list[Word]]:
     """The words whose centre lies in each of the grid's cells (first cell that holds it)."""
     buckets: list[list[Word]] = [[] for _ in grid.cells]
-    for word in words:
-        x, y = word.bbox.center
-        for index, cell in enumerate(grid.cells):
-            if cell.bbox.contains_point(x, y):
-                buckets[index].append(word)
-                break
+    if not words or not grid.cells:
+        return buckets
+    # One array comparison instead of a Python loop over cells for every word: a page's
+    # 300 words against 100 cells was 13 ms a page.
+    cells = np.array([(c.bbox.x0, c.bbox.top, c.bbox.x1, c.bbox.bottom) for c in grid.cells])
+    centres = np.array([w.bbox.center for w in words])
+    x, y = centres[:, :1], centres[:, 1:]
+    inside: np.ndarray = (
+        (cells[:, 0] <= x) & (x <= cells[:, 2]) & (cells[:, 1] <= y) & (y <= cells[:, 3])
+    )
+    first: list[int] = inside.argmax(axis=1).tolist()
+    for i in np.flatnonzero(inside.any(axis=1)).tolist():
+        buckets[first[i]].append(words[i])
     return buckets
 
 

@@ -91,3 +91,11 @@ def test_other_pages_are_rendered(tmp_path: Path, text: str, rotate: int) -> Non
     assert rs.scan_to_gray(page, 200 / 72) is None
     rendered = page.render(scale=200 / 72, grayscale=True).to_numpy().squeeze()
     assert rs.render_page(page, 200).image.shape == rendered.shape
+
+
+def test_reduced_copy_shrinks_by_a_whole_factor_to_about_the_analysis_width() -> None:
+    page = np.full((2339, 1655), 255, dtype=np.uint8)
+    assert rs.reduced_copy(page, 1655).shape == (1170, 828)  # halved, not brought to 800
+    assert rs.reduced_copy(page, 2339).shape == (780, 552)  # a third, by the longer side
+    small = np.full((900, 600), 255, dtype=np.uint8)
+    assert rs.reduced_copy(small, 600) is small

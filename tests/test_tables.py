@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extract.grid import Grid, GridCell
 from extract.models import BBox, Cell, Table, Word
-from extract.tables import caption_above, merge_continued_tables
+from extract.tables import caption_above, merge_continued_tables, words_by_cell
 
 XS = (50.0, 80.0, 250.0, 450.0, 530.0)
 
@@ -53,3 +57,42 @@ def test_caption_is_the_text_just_above_the_table() -> None:
         Word("jauh", BBox(60, 10, 80, 20)),
     ]
     assert caption_above(BBox(50, 100, 500, 300), words) == "Tabel 3.1"
+
+
+def _first_cell_of_each_word(grid: Grid, words: list[Word]) -> list[list[Word]]:
+    """The plain loop words_by_cell replaces: each word to the first cell holding its centre."""
+    buckets: list[list[Word]] = [[] for _ in grid.cells]
+    for word in words:
+        for index, cell in enumerate(grid.cells):
+            if cell.bbox.contains_point(*word.bbox.center):
+                buckets[index].append(word)
+                break
+    return buckets
+
+
+_edge = st.integers(min_value=0, max_value=40).map(float)
+
+
+@st.composite
+def _cells_and_words(draw: st.DrawFn) -> tuple[Grid, list[Word]]:
+    # Coarse integer coordinates, so words often sit exactly on shared cell borders.
+    boxes = draw(st.lists(st.tuples(_edge, _edge, _edge, _edge), max_size=8))
+    cells = tuple(
+        GridCell(0, i, 1, 1, BBox(min(a, b), min(c, d), max(a, b), max(c, d)))
+        for i, (a, b, c, d) in enumerate(boxes)
+    )
+    spots = draw(st.lists(st.tuples(_edge, _edge, _edge, _edge), max_size=12))
+    words = [
+        Word(text=f"w{i}", bbox=BBox(min(a, b), min(c, d), max(a, b), max(c, d)))
+        for i, (a, b, c, d) in enumerate(spots)
+    ]
+    return Grid(xs=(0.0, 40.0), ys=(0.0, 40.0), cells=cells), words
+
+
+@given(_cells_and_words())
+@settings(max_examples=300, deadline=None)
+def test_words_by_cell_puts_each_word_in_the_first_cell_holding_its_centre(
+    case: tuple[Grid, list[Word]],
+) -> None:
+    grid, words = case
+    assert words_by_cell(grid, words) == _first_cell_of_each_word(grid, words)
