@@ -245,6 +245,46 @@ def strip_words_to_cells(
     return placed
 
 
+@dataclass(frozen=True, slots=True)
+class RereadPlan:
+    """The cells of a page to read again, stacked into one strip image."""
+
+    wanted: list[tuple[BBox, list[Word]]]  # each cell's inked box and its first reading
+    strip: np.ndarray
+    crops: list[Crop]
+    scale: float  # the strip's pixels per point
+
+
+def plan_reread(
+    grids: list[Grid], words: tuple[Word, ...], clean: np.ndarray, scale: float
+) -> RereadPlan | None:
+    """The strip of the page's badly read cells; None when every cell reads well."""
+    wanted = [
+        (trimmed, inside)
+        for box, inside in cells_to_reread(grids, words, clean, scale)[:MAX_CELLS_PER_STRIP]
+        if (trimmed := ink_bbox(clean, box, scale)) is not None
+    ]
+    if not wanted:
+        return None
+    strip, crops, strip_scale = crops_to_strip(clean, [box for box, _ in wanted], scale)
+    return RereadPlan(wanted=wanted, strip=strip, crops=crops, scale=strip_scale)
+
+
+def apply_reread(words: tuple[Word, ...], plan: RereadPlan, tsv: str) -> tuple[Word, ...]:
+    """The page's words with badly read cells replaced by the strip's reading of them where
+    that reading is better (``merge_readings``)."""
+    rereads = strip_words_to_cells(
+        tsv_to_reading(tsv, 1 / plan.scale).words, plan.crops, plan.scale
+    )
+    dropped: set[int] = set()
+    added: list[Word] = []
+    for (_, old), new in zip(plan.wanted, rereads, strict=True):
+        if new:
+            dropped.update(id(w) for w in old)
+            added.extend(merge_readings(old, new))
+    return tuple(w for w in words if id(w) not in dropped) + tuple(added)
+
+
 def reread_cells(
     grids: list[Grid],
     words: tuple[Word, ...],
@@ -253,22 +293,11 @@ def reread_cells(
     engine: OcrEngine,
     timeout: float,
 ) -> tuple[Word, ...]:
-    """The page's words with badly read cells replaced by a second, cell-by-cell reading
-    where that reading is more confident."""
-    wanted = [
-        (trimmed, inside)
-        for box, inside in cells_to_reread(grids, words, clean, scale)[:MAX_CELLS_PER_STRIP]
-        if (trimmed := ink_bbox(clean, box, scale)) is not None
-    ]
-    if not wanted:
+    """One page's second reading, in its own tesseract call (extract_pages reads the strips
+    of several pages in one)."""
+    plan = plan_reread(grids, words, clean, scale)
+    if plan is None:
         return words
-    strip, crops, strip_scale = crops_to_strip(clean, [box for box, _ in wanted], scale)
-    tsv = engine.image_to_tsv(image_for_tesseract(strip), STRIP_PSM, timeout)
-    rereads = strip_words_to_cells(tsv_to_reading(tsv, 1 / strip_scale).words, crops, strip_scale)
-    dropped: set[int] = set()
-    added: list[Word] = []
-    for (_, old), new in zip(wanted, rereads, strict=True):
-        if new:
-            dropped.update(id(w) for w in old)
-            added.extend(merge_readings(old, new))
-    return tuple(w for w in words if id(w) not in dropped) + tuple(added)
+    return apply_reread(
+        words, plan, engine.image_to_tsv(image_for_tesseract(plan.strip), STRIP_PSM, timeout)
+    )

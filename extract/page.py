@@ -1,20 +1,24 @@
-"""One page in, one PageExtraction out: text layer or OCR, rulings, tables.
+"""Pages in, PageExtractions out: text layer or OCR, rulings, tables.
 
-Kept free of file writing and error policy: the pipeline's loop catches what is raised here.
+Kept free of file writing and error policy: a page's failure is handed back as its result
+(extract_pages) or raised (extract_page), and the pipeline's loop flags the page.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import islice
+from typing import TypeVar
 
 import cv2
 import numpy as np
 
 from extract import raster as rs
 from extract.borderless import IsHeader, is_frame, words_to_borderless_tables
-from extract.cells import reread_cells
+from extract.cells import STRIP_PSM, RereadPlan, apply_reread, plan_reread
 from extract.grid import (
     JOIN_TOLERANCE,
     SNAP_TOLERANCE,
@@ -33,9 +37,13 @@ from extract.tesseract import (
     DEFAULT_PSM,
     OcrEngine,
     TesseractEngine,
+    TsvOrError,
     image_for_tesseract,
+    read_images,
 )
 from extract.tsv import OcrReading, tsv_to_reading
+
+T = TypeVar("T")
 
 RETRY_BELOW_CONFIDENCE = 60.0  # mean word confidence under which other readings are tried
 UPRIGHT_FLIP_BELOW = 35.0  # an upright page reading this badly may be upside down
@@ -78,26 +86,223 @@ def extract_page(
     engine: OcrEngine | None = None,
     is_header: IsHeader | None = None,
 ) -> PageWork:
-    """``is_header`` (from the domain layer) recognises a header line of a table printed
-    without rulings; without it only aligned number runs start a borderless table."""
-    started = time.perf_counter()
+    """One page; raises what extracting it raised. ``is_header`` (from the domain layer)
+    recognises a header line of a table printed without rulings; without it only aligned
+    number runs start a borderless table."""
+    [result] = extract_pages(source, [number], doc_sha256, settings, engine, is_header)
+    if isinstance(result, PageFailure):
+        raise result.error
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class PageFailure:
+    """What stopped a page, and the seconds spent on it until then."""
+
+    error: Exception
+    seconds: float
+
+
+def extract_pages(
+    source: PdfSource,
+    numbers: Sequence[int],
+    doc_sha256: str,
+    settings: ExtractSettings,
+    engine: OcrEngine | None = None,
+    is_header: IsHeader | None = None,
+) -> list[PageWork | PageFailure]:
+    """Several pages of one document, each as its PageWork or as what stopped it (the other
+    pages go on). Their scans are read by one tesseract call and their doubtful cells by one
+    more: tesseract loads its models (~0.2 s) per call, which read page by page cost as much
+    as all the rest of kinerja's work on a page."""
+    engine = engine or TesseractEngine(lang=settings.lang)
+    clock = PageClock()
+    staged = [clock.run(n, prepare_page, source, n, doc_sha256, settings) for n in numbers]
+    ocr_pages = [page for page in staged if isinstance(page, OcrPage)]
+    with clock.shared([p.ref.page for p in ocr_pages]):
+        first_readings = read_images(
+            engine,
+            [image_for_tesseract(p.layout.clean) for p in ocr_pages],
+            settings.psm,
+            settings.page_timeout,
+        )
+    for page, tsv in zip(ocr_pages, first_readings, strict=True):
+        page.result = clock.run(page.ref.page, settle_reading, page, tsv, settings, engine)
+    reread_all_cells([p for p in ocr_pages if p.result is None], settings, engine, clock)
+    return [
+        _page_result(n, page, clock, is_header) for n, page in zip(numbers, staged, strict=True)
+    ]
+
+
+class PageClock:
+    """Seconds spent on each page; a call shared by several pages is split evenly."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[int, float] = {}
+
+    def run(self, number: int, function: Callable[..., T], *args: object) -> T | Exception:
+        started = time.perf_counter()
+        try:
+            return function(*args)
+        except Exception as exc:  # the page's result: the pipeline flags the page with it
+            return exc
+        finally:
+            self.add([number], time.perf_counter() - started)
+
+    @contextmanager
+    def shared(self, numbers: list[int]) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add(numbers, time.perf_counter() - started)
+
+    def add(self, numbers: list[int], seconds: float) -> None:
+        for number in numbers:
+            self.seconds[number] = self.seconds.get(number, 0.0) + seconds / len(numbers)
+
+
+@dataclass(slots=True)
+class OcrPage:
+    """A scanned page between the phases of extract_pages."""
+
+    ref: PageRef
+    rotation: int
+    skew: float
+    straight: rs.PageRaster
+    layout: PageLayout
+    reading: OcrReading | None = None
+    reread: RereadPlan | None = None
+    words: tuple[Word, ...] = ()
+    result: Exception | None = None  # set when a phase failed: the page stops there
+
+
+def prepare_page(
+    source: PdfSource, number: int, doc_sha256: str, settings: ExtractSettings
+) -> PageWork | OcrPage:
+    """A text page done, or a scan turned, straightened and cleaned for OCR."""
     ref = PageRef(doc_sha256=doc_sha256, page=number)
     plumber_page = source.plumber_page(number)
     layer = page_to_text_layer(plumber_page)
-    if layer.usable and not settings.force_ocr:
-        work = text_page_to_work(ref, plumber_page, layer.words)
-    else:
+    try:
+        if layer.usable and not settings.force_ocr:
+            return text_page_to_work(ref, plumber_page, layer.words)
         images = page_to_embedded_images(plumber_page)
         rs.check_embedded_images(images)
         dpi = rs.choose_dpi(
             images, float(plumber_page.width), float(plumber_page.height), settings.dpi
         )
         raster = rs.render_page(source.pdfium_page(number), dpi)
-        work = raster_to_work(ref, raster, settings, engine or TesseractEngine(lang=settings.lang))
-    source.release_page(number)
+    finally:
+        source.release_page(number)
+    return raster_to_ocr_page(ref, raster)
+
+
+def raster_to_ocr_page(ref: PageRef, raster: rs.PageRaster) -> PageWork | OcrPage:
+    """Straighten the page and find its rulings; a blank page is done here."""
+    if rs.is_blank(raster.image):
+        height, width = raster.image.shape
+        extraction = PageExtraction(
+            ref=ref,
+            extraction=ExtractionKind.OCR,
+            width=width / raster.scale,
+            height=height / raster.scale,
+            is_blank=True,
+        )
+        return PageWork(extraction=extraction, raster=raster)
+    rotation = page_rotation(raster)
+    upright = rs.rotate_right_angle(raster, rotation)
+    skew = rs.estimate_skew(upright.image)
+    straight = rs.deskew(upright, skew)
+    return OcrPage(
+        ref=ref, rotation=rotation, skew=skew, straight=straight, layout=page_layout(straight)
+    )
+
+
+def settle_reading(
+    page: OcrPage, tsv: TsvOrError, settings: ExtractSettings, engine: OcrEngine
+) -> None:
+    """Take the page's first reading; read a doubtful page again (turned, or as variants)."""
+    if isinstance(tsv, Exception):
+        raise tsv
+    reading = tsv_to_reading(tsv, 1 / page.straight.scale)
+    if reading_may_be_upside_down(reading, page.rotation):
+        flipped = rs.rotate_right_angle(page.straight, 180)
+        flipped_layout = page_layout(flipped)
+        flipped_reading = read_clean(flipped_layout.clean, flipped.scale, settings, engine)
+        if flipped_reading.score > reading.score:
+            page.rotation = (page.rotation + 180) % 360
+            page.straight, page.layout, reading = flipped, flipped_layout, flipped_reading
+    page.reading = best_reading(page.straight, page.layout.clean, reading, settings, engine)
+    page.words = page.reading.words
+    page.reread = plan_reread(page.layout.grids, page.words, page.layout.clean, page.straight.scale)
+
+
+def reread_all_cells(
+    pages: list[OcrPage], settings: ExtractSettings, engine: OcrEngine, clock: PageClock
+) -> None:
+    """Every page's strip of doubtful cells, read in one call."""
+    planned = [p for p in pages if p.reread is not None]
+    with clock.shared([p.ref.page for p in planned]):
+        strips = read_images(
+            engine,
+            [image_for_tesseract(p.reread.strip) for p in planned if p.reread is not None],
+            STRIP_PSM,
+            settings.page_timeout,
+        )
+    for page, tsv in zip(planned, strips, strict=True):
+        if isinstance(tsv, Exception):
+            page.result = tsv
+        elif page.reread is not None:
+            page.words = apply_reread(page.words, page.reread, tsv)
+
+
+def _page_result(
+    number: int, page: PageWork | OcrPage | Exception, clock: PageClock, is_header: IsHeader | None
+) -> PageWork | PageFailure:
+    outcome: PageWork | Exception
+    if isinstance(page, OcrPage) and page.result is not None:
+        outcome = page.result
+    elif isinstance(page, OcrPage):
+        outcome = clock.run(number, ocr_page_to_work, page)
+    else:
+        outcome = page
+    if not isinstance(outcome, Exception):
+        outcome = clock.run(number, with_borderless_tables_of, outcome, is_header)
+    seconds = round(clock.seconds.get(number, 0.0), 3)
+    if isinstance(outcome, Exception):
+        return PageFailure(error=outcome, seconds=seconds)
+    outcome.extraction = replace(outcome.extraction, seconds=seconds)
+    return outcome
+
+
+def with_borderless_tables_of(work: PageWork, is_header: IsHeader | None) -> PageWork:
     work.extraction = with_borderless_tables(work.extraction, is_header)
-    work.extraction = _with_seconds(work.extraction, time.perf_counter() - started)
     return work
+
+
+def ocr_page_to_work(page: OcrPage) -> PageWork:
+    """Put the page's words into its cells."""
+    if page.reading is None:
+        raise ValueError(f"page {page.ref.page} has no reading yet (settle_reading first)")
+    words = drop_nested_words(page.words)
+    tables = tuple(grid_to_table(g, words, page.ref.page, words) for g in page.layout.grids)
+    reasons, details = ocr_page_reasons(page.reading, tables)
+    out_height, out_width = page.straight.image.shape
+    extraction = PageExtraction(
+        ref=page.ref,
+        extraction=ExtractionKind.OCR,
+        width=out_width / page.straight.scale,
+        height=out_height / page.straight.scale,
+        words=words,
+        tables=tables,
+        rotation=page.rotation,
+        skew=page.skew,
+        ocr_confidence=page.reading.mean_confidence,
+        reasons=reasons,
+        details=details,
+    )
+    return PageWork(extraction=extraction, raster=page.straight, rulings=page.layout.rulings)
 
 
 def with_borderless_tables(
@@ -134,58 +339,6 @@ def text_page_to_work(ref: PageRef, plumber_page, words: tuple[Word, ...]) -> Pa
         tables=tables,
     )
     return PageWork(extraction=extraction, rulings=horizontal + vertical)
-
-
-def raster_to_work(
-    ref: PageRef, raster: rs.PageRaster, settings: ExtractSettings, engine: OcrEngine
-) -> PageWork:
-    """Straighten the page, find its rulings, read it, and put the words into cells."""
-    height, width = raster.image.shape
-    if rs.is_blank(raster.image):
-        extraction = PageExtraction(
-            ref=ref,
-            extraction=ExtractionKind.OCR,
-            width=width / raster.scale,
-            height=height / raster.scale,
-            is_blank=True,
-        )
-        return PageWork(extraction=extraction, raster=raster)
-    rotation = page_rotation(raster)
-    upright = rs.rotate_right_angle(raster, rotation)
-    skew = rs.estimate_skew(upright.image)
-    straight = rs.deskew(upright, skew)
-    layout = page_layout(straight)
-    reading = read_clean(layout.clean, straight.scale, settings, engine)
-    if reading_may_be_upside_down(reading, rotation):
-        flipped = rs.rotate_right_angle(straight, 180)
-        flipped_layout = page_layout(flipped)
-        flipped_reading = read_clean(flipped_layout.clean, flipped.scale, settings, engine)
-        if flipped_reading.score > reading.score:
-            rotation = (rotation + 180) % 360
-            straight, layout, reading = flipped, flipped_layout, flipped_reading
-    reading = best_reading(straight, layout.clean, reading, settings, engine)
-    words = drop_nested_words(
-        reread_cells(
-            layout.grids, reading.words, layout.clean, straight.scale, engine, settings.page_timeout
-        )
-    )
-    tables = tuple(grid_to_table(g, words, ref.page, words) for g in layout.grids)
-    reasons, details = ocr_page_reasons(reading, tables)
-    out_height, out_width = straight.image.shape
-    extraction = PageExtraction(
-        ref=ref,
-        extraction=ExtractionKind.OCR,
-        width=out_width / straight.scale,
-        height=out_height / straight.scale,
-        words=words,
-        tables=tables,
-        rotation=rotation,
-        skew=skew,
-        ocr_confidence=reading.mean_confidence,
-        reasons=reasons,
-        details=details,
-    )
-    return PageWork(extraction=extraction, raster=straight, rulings=layout.rulings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,7 +508,3 @@ def ocr_page_reasons(
             f"only {len(confident)} legible words on a page that is not blank (photo or noise?)",
         )
     return (), ()
-
-
-def _with_seconds(extraction: PageExtraction, seconds: float) -> PageExtraction:
-    return replace(extraction, seconds=round(seconds, 3))

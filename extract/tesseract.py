@@ -13,12 +13,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from PIL import Image
+
+from extract.tsv import TsvError, split_tsv_pages
 
 # OpenMP inside tesseract makes it 4-10x slower when processes already fill the cores.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -126,6 +128,45 @@ class OcrEngine(Protocol):
     def image_to_tsv(self, image: Image.Image, psm: int, timeout: float) -> str: ...
 
 
+TsvOrError = str | Exception  # one image's TSV, or what reading it raised
+
+
+@runtime_checkable
+class BatchOcrEngine(OcrEngine, Protocol):
+    """An engine that reads several images in one go. One result per image: a failure of one
+    image is that image's result, not an exception for all."""
+
+    def images_to_tsv(
+        self, images: Sequence[Image.Image], psm: int, timeout: float
+    ) -> list[TsvOrError]: ...
+
+
+def read_images(
+    engine: OcrEngine, images: Sequence[Image.Image], psm: int, timeout: float
+) -> list[TsvOrError]:
+    """Each image's TSV (or its error), in one call where the engine can: one tesseract
+    process loads its models once (~0.2 s of CPU) for all the images instead of once each.
+    ``timeout`` is per image."""
+    if len(images) > 1 and isinstance(engine, BatchOcrEngine):
+        return engine.images_to_tsv(images, psm, timeout)
+    return one_by_one(engine.image_to_tsv, images, psm, timeout)
+
+
+def one_by_one(
+    read: Callable[[Image.Image, int, float], str],
+    images: Sequence[Image.Image],
+    psm: int,
+    timeout: float,
+) -> list[TsvOrError]:
+    results: list[TsvOrError] = []
+    for image in images:
+        try:
+            results.append(read(image, psm, timeout))
+        except Exception as exc:  # the image's own result: raised again for its page
+            results.append(exc)
+    return results
+
+
 @dataclass(frozen=True, slots=True)
 class TesseractEngine:
     lang: str = DEFAULT_LANG
@@ -144,6 +185,28 @@ class TesseractEngine:
         if not tsv.strip():
             raise TesseractCrashed("tesseract returned no output for the page")
         return tsv
+
+    def images_to_tsv(
+        self, images: Sequence[Image.Image], psm: int, timeout: float
+    ) -> list[TsvOrError]:
+        """All the images in one tesseract process (it reads a file that lists them); if that
+        call fails, one by one, so that only the image at fault fails."""
+        try:
+            return list(self._read_listed(images, psm, timeout * len(images)))
+        except (TesseractError, TsvError):
+            return one_by_one(self.image_to_tsv, images, psm, timeout)
+
+    def _read_listed(self, images: Sequence[Image.Image], psm: int, timeout: float) -> list[str]:
+        config = f"--psm {psm} -c tessedit_do_invert=0 {self.extra_config}".strip()
+        with tempfile.TemporaryDirectory(prefix="kinerja-ocr-") as folder:
+            paths = [os.path.join(folder, f"page-{i:04d}.pgm") for i in range(len(images))]
+            for image, path in zip(images, paths, strict=True):
+                image_for_tesseract(image).save(path)
+            listing = os.path.join(folder, "pages.txt")
+            with open(listing, "w", encoding="utf-8") as stream:
+                stream.write("\n".join(paths) + "\n")
+            tsv = _run(pytesseract.image_to_data, listing, timeout, lang=self.lang, config=config)
+        return split_tsv_pages(tsv, len(images))
 
 
 def _run(function, image: Image.Image | str, timeout: float, **kwargs) -> str:  # type: ignore[no-untyped-def]

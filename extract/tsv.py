@@ -92,3 +92,22 @@ def tsv_row_to_word(
 def mean_confidence(words: list[Word] | tuple[Word, ...]) -> float | None:
     scores = [w.confidence for w in words if w.confidence is not None]
     return round(sum(scores) / len(scores), 2) if scores else None
+
+
+def split_tsv_pages(tsv: str, pages: int) -> list[str]:
+    """The TSV of a tesseract call over several images, as one TSV per image, each numbered
+    page 1 as if its image had been read alone."""
+    if not tsv.startswith(TSV_HEADER):
+        raise TsvError(f"the OCR engine's output is not tesseract TSV: {tsv[:40]!r}")
+    header, *rows = tsv.rstrip("\n").split("\n")
+    by_page: list[list[str]] = [[header] for _ in range(pages)]
+    for row in rows:
+        fields = row.split("\t", 2)
+        number = int(fields[1]) if len(fields) == 3 and fields[1].isdigit() else 0
+        if not 1 <= number <= pages:
+            raise TsvError(f"tesseract reported page {fields[1:2]} of {pages} images")
+        by_page[number - 1].append(f"{fields[0]}\t1\t{fields[2]}")
+    missing = [i + 1 for i, page in enumerate(by_page) if len(page) == 1]
+    if missing:
+        raise TsvError(f"tesseract returned nothing for images {missing} of {pages}")
+    return ["\n".join(page) + "\n" for page in by_page]

@@ -7,13 +7,20 @@ OCR backend) may not; the call runs in a daemon thread that is abandoned when it
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 from PIL import Image
 
-from extract.tesseract import OcrEngine, TesseractEngine, TesseractTimeout
+from extract.tesseract import (
+    BatchOcrEngine,
+    OcrEngine,
+    TesseractEngine,
+    TesseractTimeout,
+    TsvOrError,
+    one_by_one,
+)
 
 T = TypeVar("T")
 GRACE_SECONDS = 5.0  # beyond the engine's own timeout, before the watchdog gives up on it
@@ -55,3 +62,19 @@ class GuardedEngine:
         return call_with_timeout(
             lambda: self.inner.image_to_tsv(image, psm, timeout), timeout + GRACE_SECONDS
         )
+
+    def images_to_tsv(
+        self, images: Sequence[Image.Image], psm: int, timeout: float
+    ) -> list[TsvOrError]:
+        """Several images in one call of an engine that can (tesseract), else one by one;
+        a batch that hangs is read again one by one, so that only its culprit times out."""
+        inner = self.inner
+        if not isinstance(inner, BatchOcrEngine):
+            return one_by_one(self.image_to_tsv, images, psm, timeout)
+        try:
+            return call_with_timeout(
+                lambda: inner.images_to_tsv(images, psm, timeout),
+                timeout * len(images) + GRACE_SECONDS,
+            )
+        except PageTimeout:
+            return one_by_one(self.image_to_tsv, images, psm, timeout)
