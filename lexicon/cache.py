@@ -10,10 +10,16 @@ columns and come back as a read-only ``WordTable``: unpickling a dict that size 
 objects (~30 ms), while a table loads as a few byte strings and looks words up by their CRC-32.
 Sorted hashes are searched through buckets on their top bits (``HashBuckets``): a plain
 binary search over 600 kB misses the CPU cache at nearly every step, a bucket once or twice.
+
+An entry file is mapped, not read: its large byte strings (the columns, the candidate index)
+are pickled out of band (pickle protocol 5) after the pickle itself, and come back as views of
+the mapped file. A process touches the few pages its look-ups need instead of copying the
+whole entry twice (read, then unpickle): most of a repair's start-up.
 """
 
 from __future__ import annotations
 
+import mmap
 import os
 import pickle
 import tempfile
@@ -25,8 +31,20 @@ from typing import Any, TypeVar
 from zlib import crc32
 
 CACHE_ENV = "KINERJA_CACHE_DIR"  # "" disables the cache
-FORMAT = 3  # bump when the pickled layout changes
+FORMAT = 4  # bump when the pickled layout changes
 TABLE_MIN_SIZE = 10_000  # smaller dicts unpickle quickly as they are
+BUFFER_MIN_SIZE = 1 << 12  # byte strings this long are stored out of band, read in place
+MAGIC = b"kinerja4"  # the first bytes of an entry file
+ALIGN = 8  # every out-of-band buffer starts at a multiple of this (64-bit columns)
+LOAD_ERRORS = (
+    OSError,
+    EOFError,
+    pickle.UnpicklingError,
+    AttributeError,
+    ValueError,
+    TypeError,
+    IndexError,
+)
 FOUND_MAX = 1 << 16  # looked-up keys remembered per table
 T = TypeVar("T")
 
@@ -103,10 +121,10 @@ class WordTable(Mapping[str, Any]):
 
     def _search(self, key: str) -> int:
         h = key_hash(key)
-        i = self._hashes.find(h)
-        if i < 0:
-            return -1
-        hashes = self._hashes.hashes
+        found = self._hashes  # HashBuckets.find spelled out: every new word of a text ends here
+        hashes, starts = found.hashes, found.buckets
+        b = h >> found.shift
+        i = bisect_left(hashes, h, starts[b], starts[b + 1])
         while i < len(hashes) and hashes[i] == h:
             k = self._order[i]
             if self._key(k) == key:
@@ -133,17 +151,20 @@ class WordTable(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._values)
 
-    def __reduce__(self) -> tuple[Any, ...]:
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        # Buffers, not copies, where pickle can take them (protocol 5: out of band into an
+        # entry file); bytes under older protocols (multiprocessing's, for one).
+        wrap: Any = pickle.PickleBuffer if protocol >= 5 else bytes
         return (
             WordTable,
             (
                 self._keys,
-                self._starts.tobytes(),
-                self._values.tobytes(),
+                wrap(self._starts),
+                wrap(self._values),
                 self._values.format,
-                self._hashes.hashes.tobytes(),
-                self._order.tobytes(),
-                self._hashes.buckets.tobytes(),
+                wrap(self._hashes.hashes),
+                wrap(self._order),
+                wrap(self._hashes.buckets),
             ),
         )
 
@@ -208,6 +229,71 @@ def to_bytes(value: object) -> bytes:
     return pickle.dumps(with_tables(value), protocol=pickle.HIGHEST_PROTOCOL)
 
 
+def with_buffers(value: object) -> object:
+    """``value`` with its large byte strings (in dicts, lists and tuples, named ones too)
+    wrapped as ``PickleBuffer``s, which protocol 5 can store out of band."""
+    kind = type(value)
+    if kind is bytes and len(value) >= BUFFER_MIN_SIZE:  # type: ignore[arg-type]
+        return pickle.PickleBuffer(value)  # type: ignore[arg-type]
+    if kind is dict:
+        return {k: with_buffers(v) for k, v in value.items()}  # type: ignore[attr-defined]
+    if kind is list:
+        return [with_buffers(v) for v in value]  # type: ignore[attr-defined]
+    if isinstance(value, tuple):
+        items = [with_buffers(v) for v in value]
+        return kind(*items) if hasattr(value, "_fields") else tuple(items)  # a NamedTuple's
+    return value
+
+
+def to_entry(value: object) -> bytes:
+    """The bytes of an entry file: MAGIC; the buffer count, the pickle's length and each
+    buffer's (offset, length), as native 64-bit numbers (the cache never leaves its machine);
+    the pickle; then the buffers, each at an ALIGN boundary."""
+    buffers: list[pickle.PickleBuffer] = []
+    body = pickle.dumps(
+        with_buffers(with_tables(value)), protocol=5, buffer_callback=buffers.append
+    )
+    raws = [buffer.raw() for buffer in buffers]
+    head = len(MAGIC) + 16 + 16 * len(raws)
+    table = array("Q", [len(raws), len(body)])
+    end = aligned(head + len(body))
+    for raw in raws:
+        table.extend((end, raw.nbytes))
+        end = aligned(end + raw.nbytes)
+    entry = bytearray(end)
+    entry[:head] = MAGIC + table.tobytes()
+    entry[head : head + len(body)] = body
+    for i, raw in enumerate(raws):
+        offset = table[2 + 2 * i]
+        entry[offset : offset + raw.nbytes] = raw
+    return bytes(entry)
+
+
+def aligned(offset: int) -> int:
+    return -(-offset // ALIGN) * ALIGN
+
+
+def from_entry(data: memoryview) -> Any:
+    """The value of an entry file's bytes, its buffers read in place (views of ``data``)."""
+    if data[: len(MAGIC)] != MAGIC:
+        raise ValueError("not a kinerja cache entry")
+    start = len(MAGIC)
+    count, body_length = data[start : start + 16].cast("Q")
+    table = data[start + 16 : start + 16 + 16 * count].cast("Q")
+    body = start + 16 + 16 * count
+    buffers = [data[table[2 * i] : table[2 * i] + table[2 * i + 1]] for i in range(count)]
+    if any(len(buffer) != table[2 * i + 1] for i, buffer in enumerate(buffers)):
+        raise ValueError("truncated cache entry")
+    return pickle.loads(data[body : body + body_length], buffers=buffers)
+
+
+def read_entry(path: Path) -> Any:
+    """An entry file's value, mapped: only the pages look-ups touch are ever read."""
+    with path.open("rb") as handle:
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    return from_entry(memoryview(mapped))
+
+
 def cache_dir() -> Path | None:
     """``$KINERJA_CACHE_DIR``, else ``$XDG_CACHE_HOME/kinerja`` or ``~/.cache/kinerja``."""
     configured = os.environ.get(CACHE_ENV)
@@ -227,8 +313,8 @@ def load_or_build(name: str, sha256: str, build: Callable[[], T]) -> T:
     path = cache_path(name, sha256)
     if path is not None:
         try:
-            return pickle.loads(path.read_bytes())  # type: ignore[no-any-return]
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
+            return read_entry(path)  # type: ignore[no-any-return]
+        except LOAD_ERRORS:
             pass
     value = build()
     if path is not None:
@@ -243,10 +329,10 @@ def load_or_build_stamped(name: str, stamp: object, build: Callable[[], T]) -> T
     path = folder / f"{name}-f{FORMAT}.pickle" if folder else None
     if path is not None:
         try:
-            stored_stamp, value = pickle.loads(path.read_bytes())
+            stored_stamp, value = read_entry(path)
             if stored_stamp == stamp:
                 return value  # type: ignore[no-any-return]
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
+        except LOAD_ERRORS:
             pass
     value = build()
     if path is not None:
@@ -257,7 +343,7 @@ def load_or_build_stamped(name: str, stamp: object, build: Callable[[], T]) -> T
 def store(path: Path, value: object) -> None:
     """Write atomically (two workers may build the same entry at once); errors are ignored."""
     try:
-        data = to_bytes(value)
+        data = to_entry(value)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:

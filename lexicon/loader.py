@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -82,6 +81,8 @@ def read_rows(path: Path, header: tuple[str, ...]) -> list[dict[str, str]]:
     """Rows of a lexicon CSV, checking its header."""
     if not path.is_file():
         raise LexiconError(f"{path.name}: missing; run `kinerja lexicon build`")
+    import csv  # only a rebuild parses: a process that finds the lexicon cached never does
+
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         if tuple(reader.fieldnames or ()) != header:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from lexicon.loader import Lexicon, load_lexicon
@@ -55,8 +54,8 @@ SLASH_PAIRS = ("pemilu/pemilihan", "kabupaten/kota")  # printed 'X/Y' pairs a ru
 
 def lexicon_slash_pairs(lexicon: Lexicon) -> frozenset[str]:
     """Lower-cased 'x/y' pairs of the vocabulary terms."""
-    # One search over all the terms (a pair never spans the line break between two).
-    joined = "\n".join(term for term, _ in lexicon.terms)
+    # One search over the terms with a slash (a pair never spans the line break between two).
+    joined = "\n".join(term for term, _ in lexicon.terms if "/" in term)
     pairs = {m.lower() for m in re.findall(r"[A-Za-z]+/[A-Za-z]+", joined)}
     return frozenset(pairs | set(SLASH_PAIRS))
 
@@ -106,11 +105,13 @@ def _default_repairer() -> Repairer:
     return Repairer(load_lexicon())
 
 
-@dataclass
 class LineRepairer:
-    """Line mode for ``kinerja repair``: word rules for text, value rules for a value tail."""
+    """Line mode for ``kinerja repair``: word rules for text, value rules for a value tail.
 
-    repairer: Repairer = field(default_factory=Repairer.default)
+    A plain class: defining a dataclass costs every repairing process a millisecond."""
+
+    def __init__(self, repairer: Repairer | None = None) -> None:
+        self.repairer = repairer if repairer is not None else Repairer.default()
 
     def repair_line(self, line: str) -> str:
         head, tail = split_value_tail(line)

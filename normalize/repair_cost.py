@@ -125,7 +125,10 @@ class OcrCost:
         total = atypical = 0.0
         blocks = self._blocks
         for s0, s1, d0, d1 in edit_blocks(printed, observed):
-            key = (printed[s0:s1], observed[d0:d1], printed[s0 - 1] if s0 else "")
+            # Only an insertion's price depends on the letter before it (a doubled letter):
+            # other blocks are remembered once, whatever precedes them.
+            before = printed[s0 - 1] if s0 and s0 == s1 else ""
+            key = (printed[s0:s1], observed[d0:d1], before)
             part = blocks.get(key)
             if part is None:
                 if len(blocks) >= MAX_REMEMBERED_BLOCKS:
@@ -137,7 +140,11 @@ class OcrCost:
 
     def _price(self, src: str, dst: str, before: str) -> tuple[float, float]:
         listed = self.costs.get((src, dst))
-        return (listed, 0.0) if listed is not None else block_cost(src, dst, self.costs, before)
+        if listed is not None:
+            return listed, 0.0
+        if len(src) == 1 == len(dst):  # block_cost's answer for the commonest unlisted block
+            return DEFAULT_SUBSTITUTE_COST, DEFAULT_SUBSTITUTE_COST
+        return block_cost(src, dst, self.costs, before)
 
 
 def ocr_cost(printed: str, observed: str, costs: Costs) -> float:

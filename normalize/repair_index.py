@@ -12,6 +12,7 @@ read per-word values stored beside the index (repair_words.py's priors).
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from operator import itemgetter
 from typing import Literal, NamedTuple
 from zlib import crc32
@@ -23,7 +24,7 @@ from lexicon.cache import HashBuckets, column, hashes_to_buckets, load_or_build
 from lexicon.loader import Lexicon
 
 CANDIDATE_MIN_ZIPF = 3.0  # wordfreq's Indonesian list starts near 3: ranked words are candidates
-PREFIX_LENGTH = 6  # SymSpell's prefix trick: deletes of the first letters only
+PREFIX_LENGTH = 7  # SymSpell's prefix trick: deletes of the first letters only
 INDEX_DISTANCE = 2
 DOMAIN_MIN_LENGTH = 5  # domain words loosely matched against long damaged tokens
 DOMAIN_MIN_RATIO = 70
@@ -55,12 +56,13 @@ class CandidateIndex:
     def __init__(self, flat: FlatIndex) -> None:
         self.hashes = HashBuckets(flat.hashes, flat.buckets)
         self.starts = column("I", flat.starts)
-        self.numbers = flat.numbers
+        self.numbers = memoryview(flat.numbers)  # sliced without copies
         self.kind: Literal["H", "I"] = "H" if flat.kind == "H" else "I"
         self.width = array(flat.kind).itemsize
         self.words = flat.words.split(SEPARATOR) if flat.words else []
         self._pools: dict[tuple[str, int], Pool] = {}
-        self._filed: dict[str, bytes] = {}  # key -> its word numbers; damaged tokens share keys
+        # key -> its word numbers (a view of the index); damaged tokens share keys
+        self._filed: dict[str, bytes | memoryview] = {}
 
     def pool(self, lower: str, distance: int) -> Pool:
         """The words sharing a prefix-delete key with ``lower``; remembered per prefix, which
@@ -79,16 +81,27 @@ class CandidateIndex:
         filed = self._filed
         if len(filed) >= MAX_REMEMBERED_KEYS:
             filed.clear()
-        found = []
+        # ``filed_under`` spelled out: this runs for some 30 keys of every new token.
+        hashes, buckets, shift = self.hashes.hashes, self.hashes.buckets, self.hashes.shift
+        starts, numbers, width = self.starts, self.numbers, self.width
+        found: list[bytes | memoryview] = []
         for key in keys:
-            numbers = filed.get(key)
-            if numbers is None:
-                numbers = filed[key] = self.filed_under(key)
-            found.append(numbers)
+            filed_numbers = filed.get(key)
+            if filed_numbers is None:
+                h = crc32(key.encode("utf-8"))
+                bucket = h >> shift
+                end = buckets[bucket + 1]
+                i = bisect_left(hashes, h, buckets[bucket], end)
+                filed_numbers = filed[key] = (
+                    numbers[width * starts[i] : width * starts[i + 1]]
+                    if i < end and hashes[i] == h
+                    else b""
+                )
+            found.append(filed_numbers)
         pooled = memoryview(b"".join(found)).cast(self.kind).tolist()
         return numbers_to_words(self.words, pooled), pooled
 
-    def filed_under(self, key: str) -> bytes:
+    def filed_under(self, key: str) -> bytes | memoryview:
         """The numbers of the words filed under the key's hash, as bytes (b'' if none)."""
         i = self.hashes.find(key_hash(key))
         if i < 0:
@@ -117,15 +130,14 @@ def prefix_deletes(word: str, distance: int) -> set[str]:
         return deletes_by_rounds(prefix, distance)
     keys = {prefix}
     if distance >= 1 and n > 1:
-        keys.update([prefix[:i] + prefix[i + 1 :] for i in range(n)])
-    if distance >= 2 and n > 2:
-        keys.update(
-            [
-                prefix[:i] + prefix[i + 1 : j] + prefix[j + 1 :]
-                for i in range(n - 1)
-                for j in range(i + 1, n)
-            ]
-        )
+        ones = [prefix[:i] + prefix[i + 1 :] for i in range(n)]
+        keys.update(ones)
+        if distance >= 2 and n > 2:
+            # Deleting at or after i from the prefix less its letter i: each pair of letters
+            # once, one slice less per key than cutting the prefix twice.
+            keys.update(
+                [one[:j] + one[j + 1 :] for i, one in enumerate(ones) for j in range(i, n - 1)]
+            )
     return keys
 
 
@@ -199,7 +211,7 @@ def lookup_hits(index: CandidateIndex, lower: str) -> Hits:
     hits = process.extract(
         lower, words, scorer=Levenshtein.distance, score_cutoff=distance, limit=None
     )
-    return {hit[0]: (int(hit[1]), numbers[hit[2]]) for hit in hits}
+    return {hit[0]: (hit[1], numbers[hit[2]]) for hit in hits}
 
 
 def domain_words(lexicon: Lexicon) -> tuple[str, ...]:

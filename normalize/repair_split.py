@@ -18,9 +18,22 @@ def merge_split_words(pieces: list[Piece], model: WordModel) -> list[Piece]:
         if prev is not None and should_merge(prev, piece, model):
             prev.text, prev.space, prev.rule = prev.text + piece.text, piece.space, "merge"
             prev.raw = prev.raw + " " + piece.raw
-            continue
-        merged.extend(split_piece(piece, model))
+        elif may_split(piece, model):
+            merged.extend(split_piece(piece, model))
+        else:
+            merged.append(piece)
     return merged
+
+
+def may_split(piece: Piece, model: WordModel) -> bool:
+    """What ``split_piece`` looks at further: unknown letter runs long enough to split."""
+    token = piece.text
+    return (
+        len(token) >= MIN_SPLIT_LENGTH
+        and not piece.code
+        and token.isalpha()
+        and not model.is_known(token)
+    )
 
 
 def should_merge(prev: Piece, piece: Piece, model: WordModel) -> bool:
@@ -30,7 +43,7 @@ def should_merge(prev: Piece, piece: Piece, model: WordModel) -> bool:
     if model.is_known(prev.text) and model.is_known(piece.text):
         return False
     joined = (prev.text + piece.text).lower()
-    return model.lexicon.is_word(joined) and model.prior(joined) >= COMMON_ZIPF
+    return model.is_word(joined) and model.prior(joined) >= COMMON_ZIPF
 
 
 def split_piece(piece: Piece, model: WordModel) -> list[Piece]:

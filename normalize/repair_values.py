@@ -12,8 +12,7 @@ from collections.abc import Sequence
 
 from rapidfuzz.distance import Levenshtein
 
-from normalize.models import Correction
-from normalize.tokens import HAS_DIGIT, RepairResult
+from normalize.tokens import HAS_DIGIT, Change, RepairResult
 
 PERCENT = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?%$")
 DIGIT_LOOKALIKES = str.maketrans(
@@ -95,7 +94,9 @@ def repair_value_text(text: str, column: str, row_values: Sequence[str]) -> Repa
     """Value rules for a target / realisasi / capaian / pagu cell."""
     tokens = merge_percent_signs(text.split())
     evidence = [t for t in row_values if PERCENT.match(t)]
-    out, corrections, offset = [], [], 0
+    out: list[str] = []
+    changes: list[Change] = []
+    offset = 0
     for token in tokens:
         fixed = token
         if (
@@ -105,12 +106,12 @@ def repair_value_text(text: str, column: str, row_values: Sequence[str]) -> Repa
         ):
             fixed = repair_percent_token(token, evidence)
         if fixed != token:
-            corrections.append(Correction(token, fixed, text.find(token, offset), 1.0, "value"))
+            changes.append((token, fixed, text.find(token, offset), 1.0, "value"))
         offset = max(offset, text.find(token, offset))
         out.append(fixed)
     repaired = " ".join(out)
-    changed = bool(corrections) or repaired != " ".join(text.split())
-    return RepairResult(repaired if changed else text, text, tuple(corrections))
+    changed = bool(changes) or repaired != " ".join(text.split())
+    return RepairResult(repaired if changed else text, text, tuple(changes))
 
 
 def split_value_tail(line: str) -> tuple[str, list[str]]:

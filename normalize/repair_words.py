@@ -87,12 +87,17 @@ class WordModel:
         self.acronyms = lexicon.acronyms
         self.variants = frozenset(v for v in lexicon.variants if " " not in v)
         self.variants_lower = frozenset(v.lower() for v in self.variants)
+        # Every rule asks whether a word is known: remembered once for all of them.
+        self.is_word = lru_cache(maxsize=CACHE_SIZE)(lexicon.is_word)
         self.prior = lru_cache(maxsize=CACHE_SIZE)(self._prior)
         self.is_known = lru_cache(maxsize=CACHE_SIZE)(self._is_known)
         self.candidates = lru_cache(maxsize=CACHE_SIZE)(self._candidates)
-        self.best_word = lru_cache(maxsize=CACHE_SIZE)(self._best_word)
+        self.best_word_in_context = lru_cache(maxsize=CACHE_SIZE)(self._best_word)
+        self.context_matters = lru_cache(maxsize=CACHE_SIZE)(self._context_matters)
         self.reach = lru_cache(maxsize=CACHE_SIZE)(self._reach)
         self.settled = lru_cache(maxsize=CACHE_SIZE)(self._settled)
+        self.wordlike = lru_cache(maxsize=CACHE_SIZE)(is_wordlike_text)
+        self.case_repair = lru_cache(maxsize=CACHE_SIZE)(self._case_repair)
         self._index = cached_candidate_index(lexicon)
         self._domain_words = domain_words(lexicon)
         self.priors, self.reaches = self._stored_priors()
@@ -136,7 +141,7 @@ class WordModel:
 
     def _is_known(self, token: str) -> bool:
         """An acronym, an author variant or a word of the lexicon."""
-        return self.is_kept(token) or self.lexicon.is_word(token.lower())
+        return self.is_kept(token) or self.is_word(token.lower())
 
     def is_kept(self, token: str) -> bool:
         """Acronyms and author variants are never repaired."""
@@ -178,20 +183,24 @@ class WordModel:
         their prior and reach from the arrays stored beside the index.
         """
         floor = CHANNEL_WEIGHT * self.min_edit_cost
-        reaches, priors = self.reaches, self.priors
-        bounds = sorted(
-            (
+        reaches, priors, reach = self.reaches, self.priors, self.reach
+        if capitals:
+            bounds = [
                 (
-                    (reaches[n] if n >= 0 else self.reach(word))
+                    (reaches[n] if n >= 0 else reach(word))
                     + self._bonus(word, capitals)
                     - floor * distance,
                     word,
                     n,
                 )
                 for word, (distance, n) in hits.items()
-            ),
-            reverse=True,
-        )
+            ]
+        else:  # no bonus (adding 0.0 changes no sum): the same bounds, sooner
+            bounds = [
+                ((reaches[n] if n >= 0 else reach(word)) - floor * distance, word, n)
+                for word, (distance, n) in hits.items()
+            ]
+        bounds.sort(reverse=True)
         priced: list[Candidate] = []
         first = second = -math.inf
         for bound, word, n in bounds:
@@ -220,8 +229,33 @@ class WordModel:
         if self.is_kept(token):
             return True
         lower = token.lower()
-        known = self.lexicon.is_word(lower) or token.upper() in self.acronyms
+        known = self.is_word(lower) or token.upper() in self.acronyms
         return known and self.prior(lower) > KNOWN_MAX_PRIOR
+
+    def _case_repair(self, token: str) -> str | None:
+        """The token with its case noise fixed ('BelaKang' -> 'Belakang'), or None."""
+        if is_mixed_case_noise(token) and self.is_word(token.lower()):
+            return apply_case(token[0] + token[1:].lower(), token.lower(), self.acronyms)
+        return None
+
+    def best_word(
+        self, token: str, left: str, right: str, confidence: float | None, noisy_line: bool = True
+    ) -> Candidate | None:
+        """``_best_word``, remembered per token and context; a context that can change no score
+        is left out, so a damaged word decided once is decided in every context."""
+        if (left or right) and not self.context_matters(token):
+            left = right = ""
+        return self.best_word_in_context(token, left, right, confidence, noisy_line)
+
+    def _context_matters(self, token: str) -> bool:
+        """Whether the neighbours can change ``_best_word``'s answer for the token: only when
+        it or one of its candidates is part of a domain bigram (``context`` is 0 otherwise)."""
+        lower = token.lower()
+        if self.is_kept(token) or (self.is_word(lower) and self.prior(lower) > KNOWN_MAX_PRIOR):
+            return False  # kept whatever its neighbours
+        capitals = token.isupper() and len(token) > 1
+        words = [lower, *(c.word for c in self.candidates(lower, capitals))]
+        return any(w in self.bigram_firsts or w in self.bigram_seconds for w in words)
 
     def _best_word(
         self, token: str, left: str, right: str, confidence: float | None, noisy_line: bool = True
@@ -230,7 +264,7 @@ class WordModel:
         lower = token.lower()
         if self.is_kept(token):
             return None
-        known = self.lexicon.is_word(lower) or token.upper() in self.acronyms
+        known = self.is_word(lower) or token.upper() in self.acronyms
         if known and ((confidence or 0) >= HIGH_CONFIDENCE or self.prior(lower) > KNOWN_MAX_PRIOR):
             return None
         ranked = self.ranked(token, left, right)
@@ -295,23 +329,27 @@ def is_mixed_case_noise(token: str) -> bool:
 WORDLIKE = re.compile(r"^[A-Za-z][A-Za-z!|1@#<{]*[A-Za-z]$|^[A-Za-z]{2,}$")
 
 
-def is_wordlike(piece: Piece) -> bool:
-    """A token the word rules may touch: letters (with OCR glyph noise), not part of a code."""
-    return len(piece.text) >= 2 and not piece.code and WORDLIKE.match(piece.text) is not None
+def is_wordlike_text(text: str) -> bool:
+    """Letters (with OCR glyph noise): text the word rules may touch."""
+    return len(text) >= 2 and WORDLIKE.match(text) is not None
 
 
 def repair_words(pieces: list[Piece], model: WordModel) -> None:
     """Word-level repair, left to right (the left neighbour is already repaired)."""
     words = [p for p in pieces if p.text != "|"]
-    wordlike = [is_wordlike(p) for p in words]
+    wordlike = [not p.code and model.wordlike(p.text) for p in words]
     unknown = sum(
         1 for p, w in zip(words, wordlike, strict=True) if w and not model.is_known(p.text)
     )
+    last = len(words) - 1
     for i, piece in enumerate(words):
         if not wordlike[i]:
             continue
+        if model.settled(piece.text):  # kept in any context: only its case may be noise
+            repair_case(piece, model)
+            continue
         left = words[i - 1].text.lower() if i else ""
-        right = words[i + 1].text.lower() if i + 1 < len(words) else ""
+        right = words[i + 1].text.lower() if i < last else ""
         repair_word(piece, model, left, right, unknown >= 2)
 
 
@@ -322,6 +360,11 @@ def repair_word(piece: Piece, model: WordModel, left: str, right: str, noisy_lin
     best = None if settled else model.best_word(token, left, right, piece.confidence, noisy_line)
     if best is not None:
         piece.set(apply_case(token, best.word, model.acronyms), "lexicon", best.score)
-    elif is_mixed_case_noise(token) and model.lexicon.is_word(token.lower()):
-        cased = apply_case(token[0] + token[1:].lower(), token.lower(), model.acronyms)
+    else:
+        repair_case(piece, model)
+
+
+def repair_case(piece: Piece, model: WordModel) -> None:
+    cased = model.case_repair(piece.text)
+    if cased is not None:
         piece.set(cased, "case", 1.0)

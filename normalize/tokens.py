@@ -6,17 +6,22 @@ A ``Piece`` is mutable inside the repair only; what leaves it is a frozen ``Repa
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from normalize.models import Correction
 from normalize.tokenizer import tokenize
+
+if TYPE_CHECKING:
+    from normalize.models import Correction
 
 NOISE_TOKEN = re.compile(r"^[~¦_«»¬•]+$|^\|{2,}$")
 QUOTES = {"‘": "’", "“": "”", '"': '"', "'": "'"}
 EDGE_NOISE = "|[]‘’“”\"'~¦"
 LEADER = re.compile(r"\.{3,}")
 HAS_DIGIT = re.compile(r"\d")
+WHITESPACE_WORD = re.compile(r"\S+")
 GLYPH_EDGE = re.compile(r"(?<![\w(\[{])([A-Za-z]{3,})([\]|!})])(?=[\s,.;:]|$)")
 BRACKET_OPEN = re.compile(r"[{\[](?=[^\s)\]}]+\))")
 LIST_CLOSE = re.compile(r"(?:(?<=^)|(?<=\s))([a-z0-9])\}")
@@ -24,13 +29,26 @@ GLYPH_MARKS = frozenset("]|!})")  # the marks GLYPH_EDGE reads as letters
 COMMON_ZIPF = 3.0  # a word this frequent is a safe reading of a damaged edge
 
 
+Change = tuple[str, str, int, float, str]  # a Correction's fields: raw, repaired, start, ...
+
+
 @dataclass(frozen=True, slots=True)
 class RepairResult:
-    """Repaired text, the raw text it came from and every correction made."""
+    """Repaired text, the raw text it came from and every correction made.
+
+    The corrections are kept as plain tuples and made ``Correction``s when asked for: most
+    callers (the pipeline's cells) read the text only, and normalize.models, whose dataclasses
+    take ~10 ms to define, need not be imported by a process that only repairs text."""
 
     text: str
     raw: str
-    corrections: tuple[Correction, ...] = ()
+    changes: tuple[Change, ...] = ()
+
+    @property
+    def corrections(self) -> tuple[Correction, ...]:
+        from normalize.models import Correction
+
+        return tuple(Correction(*change) for change in self.changes)
 
 
 class Piece:
@@ -112,9 +130,11 @@ def mark_codes(pieces: list[Piece], text: str) -> None:
     """Flag tokens inside whitespace words holding digits ('Kpt/G1/KPUIV2020', '197/PR.01')."""
     if not HAS_DIGIT.search(text):
         return
-    spans = [m.span() for m in re.finditer(r"\S+", text) if HAS_DIGIT.search(m[0])]
+    spans = [m.span() for m in WHITESPACE_WORD.finditer(text) if HAS_DIGIT.search(m[0])]
+    ends = [e for _, e in spans]
     for piece in pieces:
-        piece.code = any(s <= piece.start < e for s, e in spans)
+        k = bisect_right(ends, piece.start)  # the first word ending after the piece's start
+        piece.code = k < len(spans) and spans[k][0] <= piece.start
 
 
 def attach_confidences(pieces: list[Piece], text: str, confidences: Sequence[float] | None) -> None:
@@ -222,20 +242,18 @@ def pieces_to_result(raw: str, pieces: list[Piece], prepared: str) -> RepairResu
     text = (lead + out.strip()) if pieces else raw.strip()
     if text.strip() == raw.strip():
         text = raw
-    return RepairResult(
-        text=text, raw=raw, corrections=pieces_to_corrections(raw, pieces, prepared)
-    )
+    return RepairResult(text=text, raw=raw, changes=pieces_to_changes(raw, pieces, prepared))
 
 
-def pieces_to_corrections(raw: str, pieces: list[Piece], prepared: str) -> tuple[Correction, ...]:
-    """A Correction for every piece a rule changed (glyph-edge fixes included)."""
+def pieces_to_changes(raw: str, pieces: list[Piece], prepared: str) -> tuple[Change, ...]:
+    """A correction for every piece a rule changed (glyph-edge fixes included)."""
     changed = [
         p
         for p in pieces
         if p.rule and (p.raw != p.text or prepared[p.start : p.start + len(p.raw)] != p.raw)
     ]
     return tuple(
-        Correction(
+        (
             raw[p.start : p.start + len(p.raw)] if " " not in p.raw else p.raw,
             p.text,
             p.start,

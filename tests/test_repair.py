@@ -35,6 +35,7 @@ from normalize.repair import (
 from normalize.repair_cost import edit_blocks, max_cost_for, ocr_cost_parts
 from normalize.repair_index import (
     INDEX_DISTANCE,
+    PREFIX_LENGTH,
     CandidateIndex,
     deletes_by_rounds,
     domain_lookup,
@@ -197,7 +198,7 @@ def test_repeated_tokens_hit_the_cache(repairer: Repairer) -> None:
     before = repairer.words.candidates.cache_info().hits
     repairer.repair_text("Laporan Kinera")
     assert repairer.words.candidates.cache_info().hits > before or (
-        repairer.words.best_word.cache_info().hits > 0
+        repairer.words.best_word_in_context.cache_info().hits > 0
     )
 
 
@@ -391,7 +392,7 @@ def test_pruned_pricing_keeps_what_decides(repairer: Repairer) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.text("abcdeik", max_size=9), st.integers(min_value=0, max_value=3))
 def test_spelled_out_prefix_deletes_are_the_rounds_ones(word: str, distance: int) -> None:
-    assert prefix_deletes(word, distance) == deletes_by_rounds(word[:6], distance)
+    assert prefix_deletes(word, distance) == deletes_by_rounds(word[:PREFIX_LENGTH], distance)
 
 
 def merged_opcodes(printed: str, observed: str) -> list[tuple[int, int, int, int]]:
