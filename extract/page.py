@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from itertools import islice
 from typing import TypeVar
 
 import cv2
@@ -383,7 +382,8 @@ def drop_nested_words(words: tuple[Word, ...]) -> tuple[Word, ...]:
     ordered = sorted(words, key=lambda w: w.bbox.top)
     dropped: set[int] = set()
     for i, word in enumerate(ordered):
-        for other in islice(ordered, i + 1, None):
+        for j in range(i + 1, len(ordered)):
+            other = ordered[j]
             if other.bbox.top > word.bbox.bottom:
                 break
             if other.bbox.x0 >= word.bbox.x1 or word.bbox.x0 >= other.bbox.x1:

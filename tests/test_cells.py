@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from extract.cells import (
     cells_to_reread,
@@ -102,3 +104,40 @@ def test_a_phantom_digit_inside_a_word_is_dropped_but_real_words_stay() -> None:
     phantom = Word("4", BBox(122, 539.8, 126, 546.7), 86.0)
     neighbour = Word("dan", BBox(153, 538, 165, 545), 95.0)
     assert drop_nested_words((word, phantom, neighbour)) == (word, neighbour)
+
+
+def _nested_phantoms(words: tuple[Word, ...]) -> tuple[Word, ...]:
+    """drop_nested_words by brute force over every pair, for comparison."""
+    from extract.page import NESTED_SHARE, PHANTOM_MAX_CHARS
+
+    dropped = {
+        id(small)
+        for small in words
+        for large in words
+        if small is not large
+        and len(small.text) <= PHANTOM_MAX_CHARS < len(large.text)
+        and small.bbox.area > 0
+        and small.bbox.intersection_area(large.bbox) >= NESTED_SHARE * small.bbox.area
+    }
+    return tuple(w for w in words if id(w) not in dropped)
+
+
+_coordinate = st.integers(min_value=0, max_value=30).map(float)
+
+
+_side = st.integers(min_value=1, max_value=12).map(float)
+_texts = st.sampled_from(["4", "y", "masyarakat", "B", "WTP"])
+
+
+@given(st.lists(st.tuples(_texts, _coordinate, _coordinate, _side, _side), max_size=10))
+@settings(max_examples=300, deadline=None)
+def test_drop_nested_words_drops_exactly_the_short_words_inside_longer_ones(
+    specs: list[tuple[str, float, float, float, float]],
+) -> None:
+    from extract.page import drop_nested_words
+
+    words = tuple(
+        Word(text=text, bbox=BBox(x, y, x + width, y + height))
+        for text, x, y, width, height in specs
+    )
+    assert drop_nested_words(words) == _nested_phantoms(words)
