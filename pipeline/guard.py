@@ -71,10 +71,12 @@ class GuardedEngine:
         inner = self.inner
         if not isinstance(inner, BatchOcrEngine):
             return one_by_one(self.image_to_tsv, images, psm, timeout)
+        # The engine's own limit for the batch is timeout per image, and after a failed batch
+        # it reads the images again one by one: the watchdog allows for both.
         try:
             return call_with_timeout(
                 lambda: inner.images_to_tsv(images, psm, timeout),
-                timeout * len(images) + GRACE_SECONDS,
+                2 * timeout * len(images) + GRACE_SECONDS,
             )
         except PageTimeout:
             return one_by_one(self.image_to_tsv, images, psm, timeout)
