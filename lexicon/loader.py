@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -30,28 +29,78 @@ class LexiconError(ValueError):
     """A lexicon file is missing or malformed; the message names the file and the row."""
 
 
-@dataclass(frozen=True, slots=True)
-class Confusion:
+class Frozen:
+    """Read-only slots: what ``@dataclass(frozen=True, slots=True)`` gave these classes, without
+    the ~1.2 ms each such class costs every process to define (this module is on the import
+    path of every repair)."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+
+class Confusion(Frozen):
     """An OCR confusion: ``printed`` text read as ``observed`` at edit cost ``cost``."""
 
+    __slots__ = ("cost", "kind", "observed", "printed")
     kind: str
     printed: str
     observed: str
     cost: float
 
-    def __post_init__(self) -> None:
-        if (
-            self.kind not in CONFUSION_CLASSES
-            or not 0 < self.cost <= 2
-            or self.printed == self.observed
-        ):
+    def __init__(self, kind: str, printed: str, observed: str, cost: float) -> None:
+        for name, value in (("kind", kind), ("printed", printed), ("observed", observed)):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "cost", cost)
+        if kind not in CONFUSION_CLASSES or not 0 < cost <= 2 or printed == observed:
             raise LexiconError(f"bad confusion {self!r}")
 
+    def _fields(self) -> tuple[str, str, str, float]:
+        return (self.kind, self.printed, self.observed, self.cost)
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Lexicon:
-    """The KPU lexicon: word sets and frequencies, phrases, variants, acronyms, confusions."""
+    def __repr__(self) -> str:
+        return "Confusion(kind={!r}, printed={!r}, observed={!r}, cost={!r})".format(
+            *self._fields()
+        )
 
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __reduce__(self) -> tuple[type[Confusion], tuple[str, str, str, float]]:
+        return (Confusion, self._fields())
+
+
+LEXICON_FIELDS = (
+    "general_zipf",
+    "domain_counts",
+    "bigrams",
+    "terms",
+    "variants",
+    "acronyms",
+    "satker_places",
+    "satker_templates",
+    "confusions",
+    "variant_words",
+    "sha256",
+    "files",
+)
+
+
+class Lexicon(Frozen):
+    """The KPU lexicon: word sets and frequencies, phrases, variants, acronyms, confusions.
+
+    Compared by identity (one per lexicon hash and process)."""
+
+    __slots__ = LEXICON_FIELDS
     general_zipf: Mapping[str, float]  # lower-cased general word -> wordfreq zipf (0 = unranked)
     domain_counts: Mapping[str, int]  # lower-cased word -> count in clean seeds + vocabulary
     bigrams: Mapping[tuple[str, str], int]  # lower-cased word pairs of the domain texts
@@ -64,6 +113,28 @@ class Lexicon:
     variant_words: frozenset[str]  # lower-cased single-word variants, for membership
     sha256: str  # over every file in the data directory, names included
     files: tuple[str, ...]
+
+    def __init__(
+        self,
+        general_zipf: Mapping[str, float],
+        domain_counts: Mapping[str, int],
+        bigrams: Mapping[tuple[str, str], int],
+        terms: tuple[tuple[str, str], ...],
+        variants: Mapping[str, str],
+        acronyms: frozenset[str],
+        satker_places: tuple[str, ...],
+        satker_templates: tuple[str, ...],
+        confusions: tuple[Confusion, ...],
+        variant_words: frozenset[str],
+        sha256: str,
+        files: tuple[str, ...],
+    ) -> None:
+        values = locals()
+        for name in LEXICON_FIELDS:
+            object.__setattr__(self, name, values[name])
+
+    def __repr__(self) -> str:
+        return f"Lexicon(sha256={self.sha256!r}, files={self.files!r})"
 
     @property
     def phrases(self) -> tuple[str, ...]:

@@ -1,119 +1,105 @@
 """Candidate look-up for a noisy token: a SymSpell-style prefix-delete index over the lexicon.
 
 Building the index takes ~2 s, so it is stored under the user cache (lexicon/cache.py), keyed by
-the lexicon hash and the index settings. It is stored flat: the CRC-32 of every prefix-delete
-key (sorted), the numbers of the words each hash leads to (two bytes each), and the words as
-one string, so a process loads it as a few byte strings (~2 ms) instead of unpickling 150,000
-keys and tuples (~90 ms). Two keys sharing a hash only widen the pool: every pooled word is
-checked against the token's distance. A hit comes with its word's number, which callers use to
-read per-word values stored beside the index (repair_words.py's priors).
+the lexicon hash and the index settings. It is stored flat, as a hash table without keys: the
+top bits of the CRC-32 of a prefix-delete key pick its slot, and a slot holds the numbers of the
+words of every key falling into it (two bytes each), the words following as one string. A
+process loads it as a few byte strings (~2 ms) instead of unpickling 150,000 keys and tuples
+(~90 ms), and a look-up reads one slot per key and compares no key: keys sharing a slot only
+widen the pool, and every pooled word is checked against the token's distance. With at least
+SLOTS_PER_KEY slots per key (3.5 for the package lexicon) a pool widens by some 15 %, cheaper in
+rapidfuzz than the hash comparisons and binary searches it saves in Python. A hit comes with its
+word's number, which callers use to read per-word values stored beside the index
+(repair_words.py's priors).
 """
 
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
+from collections.abc import Sequence
+from itertools import combinations
 from operator import itemgetter
-from typing import Literal, NamedTuple
+from typing import Literal, TypeVar
 from zlib import crc32
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from lexicon.cache import HashBuckets, column, hashes_to_buckets, load_or_build
+from lexicon.cache import column, load_or_build
 from lexicon.loader import Lexicon
 
 CANDIDATE_MIN_ZIPF = 3.0  # wordfreq's Indonesian list starts near 3: ranked words are candidates
 PREFIX_LENGTH = 7  # SymSpell's prefix trick: deletes of the first letters only
 INDEX_DISTANCE = 2
+SLOTS_PER_KEY = 2  # at least this many (a power of two): keys sharing a slot widen pools
 DOMAIN_MIN_LENGTH = 5  # domain words loosely matched against long damaged tokens
 DOMAIN_MIN_RATIO = 70
 SEPARATOR = "\n"  # between the stored words (no word holds one)
 MAX_REMEMBERED_POOLS = 1 << 14
-MAX_REMEMBERED_KEYS = 1 << 17
-INDEX_NAME = f"index-ids-p{PREFIX_LENGTH}-d{INDEX_DISTANCE}-z{CANDIDATE_MIN_ZIPF}"
+INDEX_NAME = (
+    f"index-slots-p{PREFIX_LENGTH}-d{INDEX_DISTANCE}-s{SLOTS_PER_KEY}-z{CANDIDATE_MIN_ZIPF}"
+)
 
+T = TypeVar("T")
 Pool = tuple[tuple[str, ...], list[int]]  # pooled words and their numbers, repeats kept
 Hits = dict[str, tuple[int, int]]  # word -> (edit distance, word number)
 
 
-class FlatIndex(NamedTuple):
-    """The stored form of the index: the numbers of the words filed under each key hash."""
-
-    hashes: bytes  # sorted distinct CRC-32 of the prefix-delete keys (unsigned 32-bit array)
-    starts: bytes  # hashes[i]'s word numbers are numbers[starts[i]:starts[i + 1]] (32-bit)
-    numbers: bytes  # word numbers, an array of type ``kind``
-    kind: str  # "H" (16-bit) while the words fit, else "I"
-    words: str  # the words in number order, SEPARATOR between them
-    buckets: bytes  # the hashes' buckets (lexicon/cache.py ``HashBuckets``)
+# The stored form of the index, a plain tuple (a named one costs every process half a
+# millisecond to define): the slot starts (slot s's word numbers are numbers[starts[s]:
+# starts[s + 1]], 32-bit), the word numbers (an array of type ``kind``), ``kind`` ("H", 16-bit,
+# while the words fit, else "I"), the words in number order with SEPARATOR between them, and
+# the slot bits (a key's slot is the top slot_bits bits of its CRC-32).
+FlatIndex = tuple[bytes, bytes, str, str, int]
 
 
 class CandidateIndex:
-    """The loaded index: key -> hash -> the numbers of the words filed under it -> words."""
+    """The loaded index: key -> slot -> the numbers of the words filed under it -> words."""
 
-    __slots__ = ("_filed", "_pools", "hashes", "kind", "numbers", "starts", "width", "words")
+    __slots__ = ("_pools", "ends", "kind", "numbers", "shift", "starts", "words")
 
     def __init__(self, flat: FlatIndex) -> None:
-        self.hashes = HashBuckets(flat.hashes, flat.buckets)
-        self.starts = column("I", flat.starts)
-        self.numbers = memoryview(flat.numbers)  # sliced without copies
-        self.kind: Literal["H", "I"] = "H" if flat.kind == "H" else "I"
-        self.width = array(flat.kind).itemsize
-        self.words = flat.words.split(SEPARATOR) if flat.words else []
+        starts, numbers, kind, words, slot_bits = flat
+        self.starts = column("I", starts)
+        self.ends = self.starts[1:]  # ends[s] == starts[s + 1], read without an addition
+        self.numbers = column(kind, numbers)  # sliced without copies
+        self.kind: Literal["H", "I"] = "H" if kind == "H" else "I"
+        self.shift = 32 - slot_bits
+        self.words = words.split(SEPARATOR) if words else []
         self._pools: dict[tuple[str, int], Pool] = {}
-        # key -> its word numbers (a view of the index); damaged tokens share keys
-        self._filed: dict[str, bytes | memoryview] = {}
 
     def pool(self, lower: str, distance: int) -> Pool:
-        """The words sharing a prefix-delete key with ``lower``; remembered per prefix, which
-        is all the keys depend on ('kinera', 'kinerjq' and 'kinerja' share theirs)."""
+        """The words sharing a prefix-delete key's slot with ``lower``; remembered per prefix,
+        which is all the keys depend on ('kinera', 'kinerjq' and 'kinerja' share theirs)."""
         key = (lower[:PREFIX_LENGTH], distance)
         pool = self._pools.get(key)
         if pool is None:
             if len(self._pools) >= MAX_REMEMBERED_POOLS:
                 self._pools.clear()
-            pool = self._pools[key] = self.keys_pool(prefix_deletes(key[0], distance))
+            pool = self._pools[key] = self.keys_pool(query_keys(key[0], distance))
         return pool
 
     def keys_pool(self, keys: set[str]) -> Pool:
-        """The words filed under any of ``keys`` (and under keys of the same hash), with
-        repeats: the distance check in C is cheaper than removing them in Python first."""
-        filed = self._filed
-        if len(filed) >= MAX_REMEMBERED_KEYS:
-            filed.clear()
-        # ``filed_under`` spelled out: this runs for some 30 keys of every new token.
-        hashes, buckets, shift = self.hashes.hashes, self.hashes.buckets, self.hashes.shift
-        starts, numbers, width = self.starts, self.numbers, self.width
-        found: list[bytes | memoryview] = []
-        for key in keys:
-            filed_numbers = filed.get(key)
-            if filed_numbers is None:
-                h = crc32(key.encode("utf-8"))
-                bucket = h >> shift
-                end = buckets[bucket + 1]
-                i = bisect_left(hashes, h, buckets[bucket], end)
-                filed_numbers = filed[key] = (
-                    numbers[width * starts[i] : width * starts[i + 1]]
-                    if i < end and hashes[i] == h
-                    else b""
-                )
-            found.append(filed_numbers)
-        pooled = memoryview(b"".join(found)).cast(self.kind).tolist()
-        return numbers_to_words(self.words, pooled), pooled
+        """The words filed in the slots of ``keys``, with repeats: the distance check in C is
+        cheaper than removing them in Python first."""
+        shift = self.shift
+        slots = list({crc32(key.encode()) >> shift for key in keys})
+        starts, ends, numbers = self.starts, self.ends, self.numbers
+        joined = memoryview(b"".join([numbers[starts[s] : ends[s]] for s in slots]))
+        pooled = joined.cast(self.kind).tolist()
+        return items_at(self.words, pooled), pooled
 
-    def filed_under(self, key: str) -> bytes | memoryview:
-        """The numbers of the words filed under the key's hash, as bytes (b'' if none)."""
-        i = self.hashes.find(key_hash(key))
-        if i < 0:
-            return b""
-        return self.numbers[self.width * self.starts[i] : self.width * self.starts[i + 1]]
+    def filed_under(self, key: str) -> memoryview:
+        """The numbers of the words filed in the key's slot (an empty view if none)."""
+        slot = key_hash(key) >> self.shift
+        return self.numbers[self.starts[slot] : self.ends[slot]]
 
 
-def numbers_to_words(words: list[str], numbers: list[int]) -> tuple[str, ...]:
-    """``words[n]`` for every number, in one C call (itemgetter of one item is no tuple)."""
-    if len(numbers) > 1:
-        return itemgetter(*numbers)(words)  # type: ignore[no-any-return]
-    return tuple(words[n] for n in numbers)
+def items_at(values: Sequence[T], positions: list[int]) -> tuple[T, ...]:
+    """``values[p]`` for every position, in one C call (itemgetter of one item is no tuple)."""
+    if len(positions) > 1:
+        return itemgetter(*positions)(values)  # type: ignore[no-any-return]
+    return tuple(values[p] for p in positions)
 
 
 def key_hash(key: str) -> int:
@@ -122,23 +108,28 @@ def key_hash(key: str) -> int:
 
 def prefix_deletes(word: str, distance: int) -> set[str]:
     """The word's prefix with up to ``distance`` letters deleted (the prefix itself included),
-    never down to the empty string. One and two deletes are spelled out: this runs for every
-    new token."""
+    never down to the empty string: its subsequences of those lengths, joined in C (this runs
+    for every new token)."""
     prefix = word[:PREFIX_LENGTH]
-    n = len(prefix)
-    if distance > 2:
-        return deletes_by_rounds(prefix, distance)
     keys = {prefix}
-    if distance >= 1 and n > 1:
-        ones = [prefix[:i] + prefix[i + 1 :] for i in range(n)]
-        keys.update(ones)
-        if distance >= 2 and n > 2:
-            # Deleting at or after i from the prefix less its letter i: each pair of letters
-            # once, one slice less per key than cutting the prefix twice.
-            keys.update(
-                [one[:j] + one[j + 1 :] for i, one in enumerate(ones) for j in range(i, n - 1)]
-            )
+    for length in range(max(len(prefix) - distance, 1), len(prefix)):
+        keys.update(map("".join, combinations(prefix, length)))
     return keys
+
+
+def query_keys(word: str, distance: int) -> set[str]:
+    """The keys a look-up needs: ``prefix_deletes``, or only its shortest keys when the prefix
+    is full (a token of PREFIX_LENGTH letters or more) and so no shorter than any index word's.
+
+    Why the shortest suffice then: a word sharing any key with the token shares one the token
+    made with all ``distance`` deletes. A shared key is the token's prefix less ``a`` letters
+    and the word's (no longer) prefix less ``b <= a``; deleting one more of its letters keeps
+    it shared, at ``a + 1`` and ``b + 1``, until ``a == distance``. The pool is the same, from
+    21 keys instead of 29 for most tokens."""
+    prefix = word[:PREFIX_LENGTH]
+    if len(prefix) < PREFIX_LENGTH or distance >= len(prefix):
+        return prefix_deletes(prefix, distance)
+    return set(map("".join, combinations(prefix, len(prefix) - distance)))
 
 
 def deletes_by_rounds(prefix: str, distance: int) -> set[str]:
@@ -165,25 +156,21 @@ def candidate_index(lexicon: Lexicon) -> FlatIndex:
 
 
 def words_to_index(words: list[str]) -> FlatIndex:
-    """Prefix-delete key hashes -> the numbers of the words (none holding SEPARATOR)."""
-    by_hash: dict[int, set[int]] = {}
+    """Prefix-delete key slots -> the numbers of the words (none holding SEPARATOR)."""
+    keys: dict[str, set[int]] = {}
     for number, word in enumerate(words):
         for key in prefix_deletes(word, INDEX_DISTANCE):
-            by_hash.setdefault(key_hash(key), set()).add(number)
-    hashes = sorted(by_hash)
+            keys.setdefault(key, set()).add(number)
+    slot_bits = max(SLOTS_PER_KEY * len(keys) - 1, 1).bit_length()
+    by_slot: list[set[int]] = [set() for _ in range(1 << slot_bits)]
+    for key, filed in keys.items():
+        by_slot[key_hash(key) >> (32 - slot_bits)] |= filed
     kind = "H" if len(words) <= 1 << 16 else "I"
     numbers, starts = array(kind), array("I", [0])
-    for h in hashes:
-        numbers.extend(sorted(by_hash[h]))
+    for filed in by_slot:
+        numbers.extend(sorted(filed))
         starts.append(len(numbers))
-    return FlatIndex(
-        array("I", hashes).tobytes(),
-        starts.tobytes(),
-        numbers.tobytes(),
-        kind,
-        SEPARATOR.join(words),
-        hashes_to_buckets(hashes),
-    )
+    return starts.tobytes(), numbers.tobytes(), kind, SEPARATOR.join(words), slot_bits
 
 
 def cached_candidate_index(lexicon: Lexicon) -> CandidateIndex:

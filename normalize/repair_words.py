@@ -56,12 +56,10 @@ PRIORS_NAME = f"priors-{INDEX_NAME}-u{UNRANKED_PRIOR}-b{DOMAIN_BOOST}-c{CONTEXT_
 PRIORS_CHECKED = 997  # every this many stored priors is recomputed at start-up
 
 
-class WordPriors(NamedTuple):
-    """The prior and the reach of every word of the candidate index, in its number order
-    (64-bit floats as bytes): pricing a token's candidates needs no word-table look-ups."""
-
-    priors: bytes
-    reaches: bytes
+# The prior and the reach of every word of the candidate index, in its number order (64-bit
+# floats as bytes): pricing a token's candidates needs no word-table look-ups. A plain pair, not
+# a named tuple: defining one costs every repairing process half a millisecond.
+WordPriors = tuple[bytes, bytes]
 
 
 class Candidate(NamedTuple):
@@ -106,20 +104,20 @@ class WordModel:
         """The prior and reach of each word, as stored beside the candidate index."""
         priors = array("d", [self._prior(w) for w in words])
         reaches = array("d", [self._reach(w) for w in words])
-        return WordPriors(priors.tobytes(), reaches.tobytes())
+        return priors.tobytes(), reaches.tobytes()
 
     def _stored_priors(self) -> tuple[memoryview, memoryview]:
         """The index words' priors and reaches from the user cache, rebuilt when a sample of
         them disagrees with the code (a changed formula that kept its constants)."""
         words = self._index.words
         stored = load_or_build(PRIORS_NAME, self.lexicon.sha256, lambda: self.word_priors(words))
-        priors, reaches = column("d", stored.priors), column("d", stored.reaches)
+        priors, reaches = column("d", stored[0]), column("d", stored[1])
         if not self._priors_agree(words, priors, reaches):
             fresh = self.word_priors(words)
             path = cache_path(PRIORS_NAME, self.lexicon.sha256)
             if path is not None:
                 store(path, fresh)
-            priors, reaches = column("d", fresh.priors), column("d", fresh.reaches)
+            priors, reaches = column("d", fresh[0]), column("d", fresh[1])
         return priors, reaches
 
     def _priors_agree(self, words: list[str], priors: memoryview, reaches: memoryview) -> bool:

@@ -15,7 +15,7 @@ import sys
 from array import array
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from lexicon.cache import column, load_or_build
 from lexicon.loader import DATA_DIR, load_lexicon
@@ -28,19 +28,31 @@ PLAIN_NUMBER = re.compile(r"[0-9]+[%.,);:]?\Z")
 SUFFIX_WINDOW = 12
 
 
-class TokenizerRules(NamedTuple):
+class TokenizerRules:
     """Compiled affix patterns and special cases (chunk -> its token texts).
 
-    A named tuple, not a frozen dataclass: building a dataclass costs a millisecond of every
-    process's start-up."""
+    A plain class with slots, not a named tuple or a frozen dataclass: defining either costs
+    every process's start-up half a millisecond or more."""
 
-    prefix: Callable[[str], re.Match[str] | None]
-    suffix: Callable[[str], re.Match[str] | None]
-    infix: Callable[[str], list[re.Match[str]]]
-    url: Callable[[str], re.Match[str] | None]
-    specials: dict[str, tuple[str, ...]]
-    matched: dict[tuple[str, ...], str]  # affix-split token texts -> the special chunk
-    matched_first: set[str]  # the first token text of each matched special
+    __slots__ = ("infix", "matched", "matched_first", "prefix", "specials", "suffix", "url")
+
+    def __init__(
+        self,
+        prefix: Callable[[str], re.Match[str] | None],
+        suffix: Callable[[str], re.Match[str] | None],
+        infix: Callable[[str], list[re.Match[str]]],
+        url: Callable[[str], re.Match[str] | None],
+        specials: dict[str, tuple[str, ...]],
+        matched: dict[tuple[str, ...], str],  # affix-split token texts -> the special chunk
+        matched_first: set[str],  # the first token text of each matched special
+    ) -> None:
+        self.prefix = prefix
+        self.suffix = suffix
+        self.infix = infix
+        self.url = url
+        self.specials = specials
+        self.matched = matched
+        self.matched_first = matched_first
 
 
 PATTERNS = ("prefix", "suffix", "infix", "url")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from normalize.tokenizer import tokenize
@@ -32,17 +31,48 @@ COMMON_ZIPF = 3.0  # a word this frequent is a safe reading of a damaged edge
 Change = tuple[str, str, int, float, str]  # a Correction's fields: raw, repaired, start, ...
 
 
-@dataclass(frozen=True, slots=True)
 class RepairResult:
     """Repaired text, the raw text it came from and every correction made.
 
     The corrections are kept as plain tuples and made ``Correction``s when asked for: most
     callers (the pipeline's cells) read the text only, and normalize.models, whose dataclasses
-    take ~10 ms to define, need not be imported by a process that only repairs text."""
+    take ~10 ms to define, need not be imported by a process that only repairs text. For the
+    same reason this is a plain read-only class, not the frozen dataclass it stands for (same
+    fields, equality, hash and repr): defining one costs every repairing process a millisecond.
+    """
 
+    __slots__ = ("changes", "raw", "text")
     text: str
     raw: str
-    changes: tuple[Change, ...] = ()
+    changes: tuple[Change, ...]
+
+    def __init__(self, text: str, raw: str, changes: tuple[Change, ...] = ()) -> None:
+        object.__setattr__(self, "text", text)
+        object.__setattr__(self, "raw", raw)
+        object.__setattr__(self, "changes", changes)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def _fields(self) -> tuple[str, str, tuple[Change, ...]]:
+        return (self.text, self.raw, self.changes)
+
+    def __repr__(self) -> str:
+        return "RepairResult(text={!r}, raw={!r}, changes={!r})".format(*self._fields())
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __reduce__(self) -> tuple[type[RepairResult], tuple[str, str, tuple[Change, ...]]]:
+        return (RepairResult, self._fields())
 
     @property
     def corrections(self) -> tuple[Correction, ...]:

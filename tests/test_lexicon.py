@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from lexicon.build import build_lexicon, noise_md_to_variants, vocabulary_md_to_
 from lexicon.cache import CACHE_ENV, cache_dir, load_or_build
 from lexicon.loader import (
     DATA_DIR,
+    Confusion,
     LexiconError,
     data_dir_sha256,
     load_lexicon,
@@ -123,3 +125,19 @@ def test_stamped_hash_follows_the_files(tmp_path: Path, monkeypatch: pytest.Monk
     (copy / "acronyms.csv").write_text("acronym,source\nKPU,x\n", encoding="utf-8")
     assert stamped_sha256(copy) == data_dir_sha256(copy)  # a changed file is hashed again
     assert load_lexicon_from(copy, stamped=True).sha256 == data_dir_sha256(copy)[0]
+
+
+def test_confusion_and_lexicon_keep_the_dataclass_behaviour() -> None:
+    confusion = Confusion("S", "l", "1", 0.3)
+    assert confusion == Confusion("S", "l", "1", 0.3) != Confusion("S", "l", "1", 0.4)
+    assert hash(confusion) == hash(Confusion("S", "l", "1", 0.3))
+    assert repr(confusion) == "Confusion(kind='S', printed='l', observed='1', cost=0.3)"
+    assert pickle.loads(pickle.dumps(confusion)) == confusion
+    with pytest.raises(AttributeError):
+        confusion.cost = 1.0  # type: ignore[misc]
+    with pytest.raises(LexiconError):
+        Confusion("S", "l", "l", 0.3)
+    lexicon = load_lexicon()
+    with pytest.raises(AttributeError):
+        lexicon.sha256 = ""  # type: ignore[misc]
+    assert lexicon.confusions and lexicon.is_word("kinerja")

@@ -19,13 +19,20 @@ from lexicon.cache import CACHE_ENV, from_entry, load_or_build, to_entry
 from lexicon.loader import DATA_DIR, load_lexicon, load_lexicon_from
 from normalize.repair import Repairer
 from normalize.repair_cost import OcrCost, ocr_cost_parts
-from normalize.repair_index import lookup
+from normalize.repair_index import (
+    CandidateIndex,
+    lookup,
+    prefix_deletes,
+    query_keys,
+    words_to_index,
+)
 from normalize.tokenizer import (
     affixes_to_texts,
     ascii_letters,
     chunk_to_texts,
     default_rules,
 )
+from normalize.tokens import RepairResult
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_DIR = REPO.parent / "shared" / "seeds"
@@ -182,3 +189,31 @@ def test_dev_lines_repair_the_same_in_any_order(repairer: Repairer) -> None:
     forward = [repairer.repair_text(line).text for line in lines]
     backward = [Repairer(load_lexicon()).repair_text(line).text for line in reversed(lines)]
     assert forward == backward[::-1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text("abcdeikmnr", min_size=2, max_size=10), min_size=1, max_size=40),
+    st.text("abcdeikmnr", min_size=2, max_size=10),
+)
+def test_shortest_keys_find_what_all_keys_find(vocabulary: list[str], token: str) -> None:
+    """A full prefix looks words up by its shortest deletes only: the same words within the
+    distance as by all of them."""
+    index = CandidateIndex(words_to_index(sorted(set(vocabulary))))
+    distance = 2 if len(token) >= 5 else 1
+    assert query_keys(token, distance) <= prefix_deletes(token, distance)
+    everything = index.keys_pool(prefix_deletes(token, distance))[0]
+    expected = {w for w in everything if Levenshtein.distance(w, token) <= distance}
+    assert lookup(index, token) == expected
+
+
+def test_repair_result_keeps_the_dataclass_behaviour() -> None:
+    result = RepairResult("Kinerja", "Kinera", (("Kinera", "Kinerja", 0, 1.0, "lexicon"),))
+    assert result == RepairResult(text="Kinerja", raw="Kinera", changes=result.changes)
+    assert result != RepairResult("Kinerja", "Kinera")
+    assert hash(result) == hash(RepairResult("Kinerja", "Kinera", result.changes))
+    assert repr(RepairResult("a", "b")) == "RepairResult(text='a', raw='b', changes=())"
+    assert pickle.loads(pickle.dumps(result)) == result
+    with pytest.raises(AttributeError):
+        result.text = "x"  # type: ignore[misc]
+    assert result.corrections[0].repaired == "Kinerja"
