@@ -43,10 +43,37 @@ class Frozen:
         raise AttributeError(f"cannot delete field {name!r}")
 
 
-class Confusion(Frozen):
+class FrozenValue(Frozen):
+    """A Frozen class compared, hashed, pickled and shown by its ``_FIELDS`` in order, as a
+    frozen dataclass is."""
+
+    __slots__ = ()
+    _FIELDS: tuple[str, ...] = ()
+
+    def _fields(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self._FIELDS)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._FIELDS)
+        return f"{type(self).__name__}({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __reduce__(self) -> tuple[type[FrozenValue], tuple[object, ...]]:
+        return (type(self), self._fields())
+
+
+class Confusion(FrozenValue):
     """An OCR confusion: ``printed`` text read as ``observed`` at edit cost ``cost``."""
 
     __slots__ = ("cost", "kind", "observed", "printed")
+    _FIELDS = ("kind", "printed", "observed", "cost")
     kind: str
     printed: str
     observed: str
@@ -58,25 +85,6 @@ class Confusion(Frozen):
         object.__setattr__(self, "cost", cost)
         if kind not in CONFUSION_CLASSES or not 0 < cost <= 2 or printed == observed:
             raise LexiconError(f"bad confusion {self!r}")
-
-    def _fields(self) -> tuple[str, str, str, float]:
-        return (self.kind, self.printed, self.observed, self.cost)
-
-    def __repr__(self) -> str:
-        return "Confusion(kind={!r}, printed={!r}, observed={!r}, cost={!r})".format(
-            *self._fields()
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._fields() == other._fields()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __reduce__(self) -> tuple[type[Confusion], tuple[str, str, str, float]]:
-        return (Confusion, self._fields())
 
 
 LEXICON_FIELDS = (

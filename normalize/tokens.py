@@ -10,6 +10,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from lexicon.loader import FrozenValue
 from normalize.tokenizer import tokenize
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ COMMON_ZIPF = 3.0  # a word this frequent is a safe reading of a damaged edge
 Change = tuple[str, str, int, float, str]  # a Correction's fields: raw, repaired, start, ...
 
 
-class RepairResult:
+class RepairResult(FrozenValue):
     """Repaired text, the raw text it came from and every correction made.
 
     The corrections are kept as plain tuples and made ``Correction``s when asked for: most
@@ -42,6 +43,7 @@ class RepairResult:
     """
 
     __slots__ = ("changes", "raw", "text")
+    _FIELDS = ("text", "raw", "changes")
     text: str
     raw: str
     changes: tuple[Change, ...]
@@ -50,29 +52,6 @@ class RepairResult:
         object.__setattr__(self, "text", text)
         object.__setattr__(self, "raw", raw)
         object.__setattr__(self, "changes", changes)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}")
-
-    def _fields(self) -> tuple[str, str, tuple[Change, ...]]:
-        return (self.text, self.raw, self.changes)
-
-    def __repr__(self) -> str:
-        return "RepairResult(text={!r}, raw={!r}, changes={!r})".format(*self._fields())
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._fields() == other._fields()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __reduce__(self) -> tuple[type[RepairResult], tuple[str, str, tuple[Change, ...]]]:
-        return (RepairResult, self._fields())
 
     @property
     def corrections(self) -> tuple[Correction, ...]:
