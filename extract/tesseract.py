@@ -172,10 +172,13 @@ class TesseractEngine:
     lang: str = DEFAULT_LANG
     extra_config: str = ""
 
-    def image_to_tsv(self, image: Image.Image, psm: int, timeout: float) -> str:
+    def config(self, psm: int) -> str:
         # Looking for white-on-black text costs ~5 % of the time on every line; KPU
         # documents print none (measured: the same words with and without on sample pages).
-        config = f"--psm {psm} -c tessedit_do_invert=0 {self.extra_config}".strip()
+        return f"--psm {psm} -c tessedit_do_invert=0 {self.extra_config}".strip()
+
+    def image_to_tsv(self, image: Image.Image, psm: int, timeout: float) -> str:
+        config = self.config(psm)
         # pytesseract would save the image as PNG first (a third of a second for an A4 page
         # at 300 dpi); an uncompressed PGM written here costs almost nothing.
         with tempfile.TemporaryDirectory(prefix="kinerja-ocr-") as folder:
@@ -197,7 +200,7 @@ class TesseractEngine:
             return one_by_one(self.image_to_tsv, images, psm, timeout)
 
     def _read_listed(self, images: Sequence[Image.Image], psm: int, timeout: float) -> list[str]:
-        config = f"--psm {psm} -c tessedit_do_invert=0 {self.extra_config}".strip()
+        config = self.config(psm)
         with tempfile.TemporaryDirectory(prefix="kinerja-ocr-") as folder:
             paths = [os.path.join(folder, f"page-{i:04d}.pgm") for i in range(len(images))]
             for image, path in zip(images, paths, strict=True):
