@@ -349,3 +349,12 @@ def test_fastest_pass_sums_each_pass_not_each_pages_luckiest_call() -> None:
     assert bench.fastest_pass([(1.0, 2.0), (3.0, 1.5)]) == 3.5
     assert bench.fastest_pass([(1.0,), (3.0, 1.5)]) == 4.0  # only passes every page has
     assert bench.fastest_pass([]) is None
+
+
+def test_the_born_runs_read_distinct_copies_of_the_born_set(tmp_path: Path) -> None:
+    source = tmp_path / "a.pdf"
+    source.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    copies = bench.born_run_files([source], tmp_path / "copies")
+    assert len(copies) == bench.BORN_RUN_COPIES
+    assert len({c.read_bytes() for c in copies}) == bench.BORN_RUN_COPIES  # distinct hashes
+    assert all(c.read_bytes().startswith(source.read_bytes()) for c in copies)
