@@ -241,19 +241,19 @@ def reread_all_cells(
     pages: list[OcrPage], settings: ExtractSettings, engine: OcrEngine, clock: PageClock
 ) -> None:
     """Every page's strip of doubtful cells, read in one call."""
-    planned = [p for p in pages if p.reread is not None]
-    with clock.shared([p.ref.page for p in planned]):
+    planned = [(p, p.reread) for p in pages if p.reread is not None]
+    with clock.shared([p.ref.page for p, _ in planned]):
         strips = read_images(
             engine,
-            [image_for_tesseract(p.reread.strip) for p in planned if p.reread is not None],
+            [image_for_tesseract(plan.strip) for _, plan in planned],
             STRIP_PSM,
             settings.page_timeout,
         )
-    for page, tsv in zip(planned, strips, strict=True):
+    for (page, plan), tsv in zip(planned, strips, strict=True):
         if isinstance(tsv, Exception):
             page.result = tsv
-        elif page.reread is not None:
-            page.words = apply_reread(page.words, page.reread, tsv)
+        else:
+            page.words = apply_reread(page.words, plan, tsv)
 
 
 def _page_result(

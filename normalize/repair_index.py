@@ -25,7 +25,7 @@ from zlib import crc32
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from lexicon.cache import column, load_or_build
+from lexicon.cache import column, key_hash, load_or_build
 from lexicon.loader import Lexicon
 
 CANDIDATE_MIN_ZIPF = 3.0  # wordfreq's Indonesian list starts near 3: ranked words are candidates
@@ -83,16 +83,12 @@ class CandidateIndex:
         """The words filed in the slots of ``keys``, with repeats: the distance check in C is
         cheaper than removing them in Python first."""
         shift = self.shift
+        # key_hash spelled out (the same CRC-32 for any text tesseract gives): the hot path
         slots = list({crc32(key.encode()) >> shift for key in keys})
         starts, ends, numbers = self.starts, self.ends, self.numbers
         joined = memoryview(b"".join([numbers[starts[s] : ends[s]] for s in slots]))
         pooled = joined.cast(self.kind).tolist()
         return items_at(self.words, pooled), pooled
-
-    def filed_under(self, key: str) -> memoryview:
-        """The numbers of the words filed in the key's slot (an empty view if none)."""
-        slot = key_hash(key) >> self.shift
-        return self.numbers[self.starts[slot] : self.ends[slot]]
 
 
 def items_at(values: Sequence[T], positions: list[int]) -> tuple[T, ...]:
@@ -100,10 +96,6 @@ def items_at(values: Sequence[T], positions: list[int]) -> tuple[T, ...]:
     if len(positions) > 1:
         return itemgetter(*positions)(values)  # type: ignore[no-any-return]
     return tuple(values[p] for p in positions)
-
-
-def key_hash(key: str) -> int:
-    return crc32(key.encode("utf-8"))
 
 
 def prefix_deletes(word: str, distance: int) -> set[str]:
