@@ -52,6 +52,9 @@ RESUME_COPIES = 100
 REPAIR_MIN_REPEAT = 5  # a 0.15 s measurement: its spread is large, five fresh processes cheap
 BIG_PDF_PAGES = 500
 BORN_RUN_COPIES = 5  # the born set read this many times over in the runs part
+# A born run takes 10-20 s, where one VM hiccup weighs more than in a minute-long scanned run:
+# they get more rounds, as timeit gives short things more loops.
+BORN_RUN_MIN_ROUNDS = 3
 DEV_LINES = REPO_ROOT.parent / "shared" / "dev" / "ocr_lines_dev.jsonl"
 # Runs the command given and reports the largest RSS among its process tree (RUSAGE_CHILDREN
 # of this wrapper covers only that tree, not the bench's own earlier children).
@@ -494,13 +497,18 @@ def plain_pass_seconds(images: Sequence[Path]) -> float:
 
 
 def interleaved_runs(
-    bench: Bench, kind: str, files: Sequence[Path], plain_images: Sequence[Path] = ()
+    bench: Bench,
+    kind: str,
+    files: Sequence[Path],
+    plain_images: Sequence[Path] = (),
+    rounds: int | None = None,
 ) -> tuple[RunMeasure, RunMeasure, float | None]:
-    """``bench.repeat`` rounds of (a plain tesseract pass over ``plain_images``, a --workers 1
-    run, a --workers 2 run), each thing's fastest kept. Interleaved because this VM's speed
-    drifts by 10-30 % over minutes: what is compared must be measured side by side."""
+    """``rounds`` (default ``bench.repeat``) rounds of (a plain tesseract pass over
+    ``plain_images``, a --workers 1 run, a --workers 2 run), each thing's fastest kept.
+    Interleaved because this VM's speed drifts by 10-30 % over minutes: what is compared must
+    be measured side by side."""
     ones, twos, plains = [], [], []
-    for _ in range(max(1, bench.repeat)):
+    for _ in range(max(1, rounds or bench.repeat)):
         if plain_images:
             plains.append(round(plain_pass_seconds(plain_images), 3))
         ones.append(cli_run(files, bench.out_dir / "runs" / f"{kind}-workers-1", 1))
@@ -514,8 +522,8 @@ def interleaved_runs(
     return one, two, (min(plains) if plains else None)
 
 
-def add_run_figures(bench: Bench, kind: str, one: RunMeasure, two: RunMeasure) -> None:
-    """Pages per second with --workers 1 and 2, and the speedup."""
+def add_run_figures(bench: Bench, kind: str, one: RunMeasure, two: RunMeasure, rounds: int) -> None:
+    """Pages per second with --workers 1 and 2 (fastest of ``rounds``), and the speedup."""
     bench.details[f"{kind}_runs"] = [asdict(one), asdict(two)]
     for measure, workers in ((one, 1), (two, 2)):
         bench.add(
@@ -523,7 +531,7 @@ def add_run_figures(bench: Bench, kind: str, one: RunMeasure, two: RunMeasure) -
             pages_per_second(measure.pages, measure.seconds),
             "pages/s",
             f"whole run over the {kind} set ({measure.pages} pages), fresh OUT, "
-            f"fastest of {bench.repeat}, exit {measure.returncode}",
+            f"fastest of {rounds}, exit {measure.returncode}",
             " ".join(measure.command[1:4]) + f" ... --workers {workers} --quiet",
         )
     bench.add(
@@ -538,7 +546,7 @@ def add_run_figures(bench: Bench, kind: str, one: RunMeasure, two: RunMeasure) -
 def part_runs(bench: Bench) -> None:
     files = file_set(bench, "scan")
     one, two, plain = interleaved_runs(bench, "scan", files, bench.page_images)
-    add_run_figures(bench, "scan", one, two)
+    add_run_figures(bench, "scan", one, two, max(1, bench.repeat))
     bench.runs.setdefault(tuple(sorted(map(str, files))), Path(one.out))
     bench.add(
         "scan.run_vs_tesseract",
@@ -549,8 +557,9 @@ def part_runs(bench: Bench) -> None:
         " ".join(TESSERACT_COMMAND),
     )
     born = born_run_files(file_set(bench, "born"), bench.out_dir / "born-copies")
-    born_one, born_two, _ = interleaved_runs(bench, "born", born)
-    add_run_figures(bench, "born", born_one, born_two)
+    rounds = max(BORN_RUN_MIN_ROUNDS, bench.repeat)
+    born_one, born_two, _ = interleaved_runs(bench, "born", born, rounds=rounds)
+    add_run_figures(bench, "born", born_one, born_two, rounds)
 
 
 def born_run_files(files: Sequence[Path], folder: Path) -> list[Path]:
@@ -649,8 +658,21 @@ def part_resume(bench: Bench) -> None:
     )
 
 
+def pin_to_one_core() -> int | None:
+    """Keep this process on one core (the last it may use), as the figure is per core: left
+    free, the scheduler moves a 0.1 s process between this VM's two cores, and each move
+    costs it its warm caches. None where affinity cannot be set."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    core = max(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {core})
+    return core
+
+
 def repair_speed(lines_path: Path) -> dict[str, Any]:
-    """Repairer start-up and repair_text over every `noisy` line (run in a fresh process)."""
+    """Repairer start-up and repair_text over every `noisy` line (run in a fresh process, kept
+    on one core)."""
+    core = pin_to_one_core()
     started = time.perf_counter()
     from normalize.repair import Repairer
 
@@ -666,6 +688,7 @@ def repair_speed(lines_path: Path) -> dict[str, Any]:
     total = time.perf_counter() - started
     tokens = sum(len(line.split()) for line in lines)
     return {
+        "core": core,
         "lines": len(lines),
         "tokens": tokens,
         "startup_seconds": round(startup, 3),
@@ -701,14 +724,20 @@ def part_repair(bench: Bench) -> None:
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
     result = min(results, key=lambda r: r["total_seconds"])
     each = [r["total_seconds"] for r in results]
-    bench.details["repair"] = {**result, "total_seconds_each": each}
+    median_rate = safe_ratio(result["tokens"], statistics.median(each))
+    bench.details["repair"] = {
+        **result,
+        "total_seconds_each": each,
+        "tokens_per_second_median_process": median_rate,
+    }
     measured = "normalize.repair.Repairer.default().repair_text over each noisy line"
     bench.add(
         "repair.tokens_per_second",
         result["tokens_per_second"],
         "tokens/s",
         f"{result['tokens']} tokens in {result['lines']} lines, lexicon start-up included, "
-        f"fastest of {len(results)} fresh processes",
+        f"fastest of {len(results)} fresh processes, each kept on one core (the median "
+        f"process: {median_rate or 0:.0f} tokens/s)",
         measured,
     )
     bench.add(

@@ -12,6 +12,9 @@ from hypothesis import strategies as st
 from pipeline.reconcile import (
     MATCH_SCORE_CUTOFF,
     RECONCILIATION_COLUMNS,
+    cell_text,
+    column_text,
+    frame_records,
     indicator_key,
     reconcile,
     reconcile_out_dir,
@@ -216,6 +219,37 @@ generated_rows = st.lists(
     ),
     max_size=12,
 )
+
+
+cell_values = st.one_of(
+    st.text(alphabet=st.sampled_from("ab 1\t\n\u00a0\u2003,.%")),
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=False),
+    st.integers(-5, 5),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(st.text(alphabet=st.sampled_from("ab 1\t\n\u00a0\u2003,.%"))))
+def test_column_text_of_text_cells_is_cell_text_of_each(texts: list[str]):
+    # The column path (read_csv gives text cells only) must equal the per-cell rule.
+    for dtype in (object, "str"):
+        column = pd.Series(texts, dtype=dtype)
+        assert column_text(column).tolist() == [cell_text(text) for text in texts]
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(cell_values))
+def test_column_text_of_any_cells_is_cell_text_of_each(values: list[object]):
+    column = pd.Series(values, dtype=object)
+    assert column_text(column).tolist() == [cell_text(value) for value in values]
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=generated_rows)
+def test_frame_records_are_the_rows_as_dicts(rows: list[dict]):
+    frame = pd.DataFrame(rows, columns=list(row("PK", "x", 1, "x")))
+    assert frame_records(frame) == frame.to_dict("records")
 
 
 @settings(max_examples=60, deadline=None)
