@@ -147,7 +147,7 @@ class Lexicon(Frozen):
     @property
     def phrases(self) -> tuple[str, ...]:
         """The multi-word [M] terms."""
-        return tuple(term for term, kind in self.terms if kind == "M")
+        return tuple([term for term, kind in self.terms if kind == "M"])
 
     def is_word(self, lower: str) -> bool:
         """Whether a lower-cased word is known (general, domain or author variant)."""

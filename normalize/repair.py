@@ -55,7 +55,7 @@ SLASH_PAIRS = ("pemilu/pemilihan", "kabupaten/kota")  # printed 'X/Y' pairs a ru
 def lexicon_slash_pairs(lexicon: Lexicon) -> frozenset[str]:
     """Lower-cased 'x/y' pairs of the vocabulary terms."""
     # One search over the terms with a slash (a pair never spans the line break between two).
-    joined = "\n".join(term for term, _ in lexicon.terms if "/" in term)
+    joined = "\n".join([term for term, _ in lexicon.terms if "/" in term])
     pairs = {m.lower() for m in re.findall(r"[A-Za-z]+/[A-Za-z]+", joined)}
     return frozenset(pairs | set(SLASH_PAIRS))
 

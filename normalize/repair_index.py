@@ -190,11 +190,11 @@ def lookup_hits(index: CandidateIndex, lower: str) -> Hits:
     hits = process.extract(
         lower, words, scorer=Levenshtein.distance, score_cutoff=distance, limit=None
     )
-    return {hit[0]: (hit[1], numbers[hit[2]]) for hit in hits}
+    return {word: (found, numbers[at]) for word, found, at in hits}
 
 
 def domain_words(lexicon: Lexicon) -> tuple[str, ...]:
-    return tuple(sorted(w for w in lexicon.domain_counts if len(w) >= DOMAIN_MIN_LENGTH))
+    return tuple(sorted([w for w in lexicon.domain_counts if len(w) >= DOMAIN_MIN_LENGTH]))
 
 
 def domain_lookup(words: tuple[str, ...], lower: str) -> set[str]:

@@ -45,8 +45,9 @@ class PhraseIndex:
         self.model = model
         self.by_length: dict[int, list[str]] = {}
         for phrase in lexicon_phrases(lexicon):
-            if MIN_WORDS <= len(phrase.split()) <= MAX_WORDS:
-                self.by_length.setdefault(len(phrase.split()), []).append(phrase)
+            words = len(phrase.split())
+            if MIN_WORDS <= words <= MAX_WORDS:
+                self.by_length.setdefault(words, []).append(phrase)
         self.lowered = {n: [p.lower() for p in ps] for n, ps in self.by_length.items()}
         self.known_windows = {n: frozenset(ps) for n, ps in self.lowered.items()}
         self.lengths = sorted(self.by_length, reverse=True)

@@ -14,18 +14,35 @@ from rapidfuzz.distance import Levenshtein
 
 from normalize.tokens import HAS_DIGIT, Change, RepairResult
 
-PERCENT = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?%$")
+
+class LazyPattern:
+    """A regular expression compiled when first matched: a process that repairs text only
+    never matches these, and compiling them would cost every start-up half a millisecond."""
+
+    __slots__ = ("_compiled", "source")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._compiled: re.Pattern[str] | None = None
+
+    def match(self, text: str) -> re.Match[str] | None:
+        if self._compiled is None:
+            self._compiled = re.compile(self.source)
+        return self._compiled.match(text)
+
+
+PERCENT = LazyPattern(r"^\d{1,3}(?:[.,]\d{1,2})?%$")
 DIGIT_LOOKALIKES = str.maketrans(
     {"o": "0", "O": "0", "l": "1", "I": "1", "|": "1", "g": "9", "S": "5", "s": "5"}
 )
 VALUE_TRAIL = ":;,.‘’'\"|"
 PLAUSIBLE_PERCENT = 200.0
-VALUE_LIKE = re.compile(r"^[\dogOlI|S%.,:;‘’'\"]*\d[\dogOlI|S%.,:;‘’'\"]*$|^%+[:;,.]?$")
+VALUE_LIKE = LazyPattern(r"^[\dogOlI|S%.,:;‘’'\"]*\d[\dogOlI|S%.,:;‘’'\"]*$|^%+[:;,.]?$")
 PERCENT_READ_AS = "580"  # the % sign comes out of tesseract as one of these digits
 # The % sign read as two glyphs: "Yo", "Y6", "96", "76" (issue 3: "100Y6", "10096"), alone after
 # the number ("95 Yo") or glued to it ("100Y6").
-PERCENT_TWO_GLYPHS = re.compile(r"^(?:[YVy][o0a6b]|%o|o/o|[97]6)$")
-GLUED_PERCENT = re.compile(r"^(?P<number>\d{1,3}(?:[.,]\d{1,2})?)(?:[YVy][o0a6b]|%o)$")
+PERCENT_TWO_GLYPHS = LazyPattern(r"^(?:[YVy][o0a6b]|%o|o/o|[97]6)$")
+GLUED_PERCENT = LazyPattern(r"^(?P<number>\d{1,3}(?:[.,]\d{1,2})?)(?:[YVy][o0a6b]|%o)$")
 
 
 def _percent_number(text: str) -> float:

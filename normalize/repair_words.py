@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from array import array
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 from rapidfuzz.distance import Levenshtein
@@ -72,6 +72,9 @@ class Candidate(NamedTuple):
     atypical: float = 0.0
 
 
+new_candidate = partial(tuple.__new__, Candidate)  # Candidate(*fields) without its Python __new__
+
+
 class WordModel:
     """Priors, known-word tests and the best repair of one token (all cached per token)."""
 
@@ -80,9 +83,10 @@ class WordModel:
         self.costs = confusions_to_costs(lexicon)
         self.min_edit_cost = min_cost_per_edit(self.costs)
         self.ocr_cost = OcrCost(self.costs)
-        self.bigram_firsts = frozenset(a for a, _ in lexicon.bigrams)  # words context can lift
-        self.bigram_seconds = frozenset(b for _, b in lexicon.bigrams)
+        self.bigram_firsts = frozenset([a for a, _ in lexicon.bigrams])  # words context can lift
+        self.bigram_seconds = frozenset([b for _, b in lexicon.bigrams])
         self.acronyms = lexicon.acronyms
+        self.near_acronyms = lru_cache(maxsize=None)(self._near_acronyms)
         self.variants = frozenset(v for v in lexicon.variants if " " not in v)
         self.variants_lower = frozenset(v.lower() for v in self.variants)
         # Every rule asks whether a word is known: remembered once for all of them.
@@ -155,7 +159,7 @@ class WordModel:
         """Index look-up of a lower-cased token, priced with OCR costs, best first."""
         found = lookup_hits(self._index, lower)
         if capitals and len(lower) <= 6:
-            acronyms = {a.lower() for a in self.acronyms if abs(len(a) - len(lower)) <= 1}
+            acronyms = self.near_acronyms(len(lower))
             found.update((a, (Levenshtein.distance(a, lower), -1)) for a in acronyms - found.keys())
         found.pop(lower, None)
         budget = max_cost_for(len(lower))
@@ -183,10 +187,11 @@ class WordModel:
         floor = CHANNEL_WEIGHT * self.min_edit_cost
         reaches, priors, reach = self.reaches, self.priors, self.reach
         if capitals:
+            acronyms = self.acronyms  # _bonus spelled out: it runs for every hit
             bounds = [
                 (
                     (reaches[n] if n >= 0 else reach(word))
-                    + self._bonus(word, capitals)
+                    + (ACRONYM_BONUS if word.upper() in acronyms else 0.0)
                     - floor * distance,
                     word,
                     n,
@@ -207,10 +212,17 @@ class WordModel:
             cost, atypical = self.ocr_cost.parts(word, lower)
             if cost <= budget:
                 prior = priors[n] if n >= 0 else self.prior(word)
-                score = prior + self._bonus(word, capitals) - CHANNEL_WEIGHT * cost
-                priced.append(Candidate(word, cost, score, atypical))
+                if capitals:  # else no bonus, and adding 0.0 changes no score
+                    prior += self._bonus(word, capitals)
+                score = prior - CHANNEL_WEIGHT * cost
+                priced.append(new_candidate((word, cost, score, atypical)))
                 first, second = (score, first) if score > first else (first, max(second, score))
         return priced
+
+    def _near_acronyms(self, length: int) -> frozenset[str]:
+        """The lower-cased acronyms at most one letter longer or shorter than a token of this
+        length: the ones a capitalised token is compared with."""
+        return frozenset([a.lower() for a in self.acronyms if abs(len(a) - length) <= 1])
 
     def _bonus(self, word: str, capitals: bool) -> float:
         return ACRONYM_BONUS if capitals and word.upper() in self.acronyms else 0.0
@@ -278,15 +290,17 @@ class WordModel:
             return None
         if not known and best_score < MIN_CANDIDATE_SCORE:
             return None
-        return Candidate(best.word, best.cost, best_score, best.atypical)
+        return new_candidate((best.word, best.cost, best_score, best.atypical))
 
     def ranked(self, token: str, left: str, right: str) -> list[tuple[Candidate, float]]:
         """The token's candidates with their scores in this context, best first."""
         capitals = token.isupper() and len(token) > 1
-        scored = (
-            (c, c.score + self.context(c.word, left, right))
-            for c in self.candidates(token.lower(), capitals)
-        )
+        candidates = self.candidates(token.lower(), capitals)
+        if not (left or right or "" in self.bigram_firsts or "" in self.bigram_seconds):
+            # No neighbours, so no context: the candidates' own scores, in their own order
+            # (best first, by the same key).
+            return [(c, c.score + 0.0) for c in candidates]
+        scored = ((c, c.score + self.context(c.word, left, right)) for c in candidates)
         return sorted(scored, key=lambda x: (-x[1], x[0].word))
 
     def _beats_known(
@@ -308,8 +322,8 @@ def apply_case(original: str, word: str, acronyms: frozenset[str]) -> str:
     """Give the repaired lower-case ``word`` the casing of the token it replaces."""
     if word.upper() in acronyms and (original.isupper() or len(word) <= 3):
         return word.upper()
-    letters = [c for c in original if c.isalpha()]
-    if len(letters) > 1 and all(c.isupper() for c in letters):
+    letters = list(filter(str.isalpha, original))
+    if len(letters) > 1 and all(map(str.isupper, letters)):
         return word.upper()
     if len(original) > 1 and original[0].isupper() and original[0].lower() == original[1]:
         return word  # "Kkinerjanya": a doubled initial in capitals is noise, not a capital
@@ -321,7 +335,7 @@ def apply_case(original: str, word: str, acronyms: frozenset[str]) -> str:
 def is_mixed_case_noise(token: str) -> bool:
     """'BelaKang', 'ReNCANA', 'FUNGSi': capitals inside a word that is not an acronym."""
     inner = token[1:]
-    return len(token) >= 4 and any(c.isupper() for c in inner) and any(c.islower() for c in inner)
+    return len(token) >= 4 and any(map(str.isupper, inner)) and any(map(str.islower, inner))
 
 
 WORDLIKE = re.compile(r"^[A-Za-z][A-Za-z!|1@#<{]*[A-Za-z]$|^[A-Za-z]{2,}$")
@@ -336,9 +350,8 @@ def repair_words(pieces: list[Piece], model: WordModel) -> None:
     """Word-level repair, left to right (the left neighbour is already repaired)."""
     words = [p for p in pieces if p.text != "|"]
     wordlike = [not p.code and model.wordlike(p.text) for p in words]
-    unknown = sum(
-        1 for p, w in zip(words, wordlike, strict=True) if w and not model.is_known(p.text)
-    )
+    is_known = model.is_known
+    unknown = len([p for p, w in zip(words, wordlike, strict=True) if w and not is_known(p.text)])
     last = len(words) - 1
     for i, piece in enumerate(words):
         if not wordlike[i]:

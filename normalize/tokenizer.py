@@ -291,7 +291,30 @@ def _single_spaced_tokens(
     chunks: list[str], split: Callable[[str], tuple[str, ...]]
 ) -> list[Token]:
     """The tokens of chunks that one space each separates (``_whitespace_run_tokens``'s
-    result for such a line, without the regex and the whitespace tests)."""
+    result for such a line, without the regex and the whitespace tests): the last token of
+    every chunk but the last trails the space after it."""
+    tokens: list[Token] = []
+    append = tokens.append
+    offset = 0
+    for chunk in chunks:
+        pieces = split(chunk)
+        if len(pieces) == 1:  # most chunks: one token
+            append((pieces[0], offset, " "))
+        elif not pieces:  # no token to take the space: the general rule
+            return _spaced_tokens(chunks, split)
+        else:
+            start = offset
+            for piece in pieces[:-1]:
+                append((piece, start, ""))
+                start += len(piece)
+            append((pieces[-1], start, " "))
+        offset += len(chunk) + 1
+    tokens[-1] = (tokens[-1][0], tokens[-1][1], "")
+    return tokens
+
+
+def _spaced_tokens(chunks: list[str], split: Callable[[str], tuple[str, ...]]) -> list[Token]:
+    """``_single_spaced_tokens`` for chunks of any token count, none included."""
     tokens: list[Token] = []
     append = tokens.append
     offset = 0
@@ -360,6 +383,8 @@ def apply_matcher(tokens: list[Token], rules: TokenizerRules) -> list[Token]:
 def _matcher_spans(tokens: list[Token], rules: TokenizerRules) -> dict[int, int]:
     """start -> end of special-case runs, longest first, without overlaps, spaces excluded."""
     texts = [t[0] for t in tokens]
+    if rules.matched_first.isdisjoint(texts):  # most lines: no special case starts in them
+        return {}
     starts = [i for i, text in enumerate(texts) if text in rules.matched_first]
     found = [
         (start, start + n)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from lexicon.loader import FrozenValue
@@ -106,6 +107,7 @@ class Piece:
 
 
 PIECE_FIELDS = ("text", "space", "start", "raw", "confidence", "rule", "score", "code")
+TEXT = attrgetter("text")  # a piece's text, read in C loops
 
 
 def text_to_pieces(text: str) -> list[Piece]:
@@ -213,6 +215,9 @@ def strip_edges(token: str) -> str:
 
 def strip_leader_garbage(pieces: list[Piece]) -> list[Piece]:
     """A table-of-contents line: keep the dot leader, drop the letters OCR made of it."""
+    # Separators no dot run crosses: the joined texts hold '...' where a piece does.
+    if "..." not in "\0".join(map(TEXT, pieces)):  # most lines
+        return pieces
     leader_at = next((i for i, p in enumerate(pieces) if "..." in p.text), None)  # LEADER
     if leader_at is None:
         return pieces
@@ -230,6 +235,8 @@ def strip_leader_garbage(pieces: list[Piece]) -> list[Piece]:
 
 def resolve_rulings(pieces: list[Piece], slash_pairs: frozenset[str]) -> list[Piece]:
     """A column rule '|' goes, except between the halves of a domain 'X/Y' ('Kabupaten | Kota')."""
+    if "|" not in map(TEXT, pieces):  # most lines: no rule left
+        return pieces
     kept: list[Piece] = []
     for i, piece in enumerate(pieces):
         if piece.text != "|":

@@ -217,3 +217,26 @@ def test_repair_result_keeps_the_dataclass_behaviour() -> None:
     with pytest.raises(AttributeError):
         result.text = "x"  # type: ignore[misc]
     assert result.corrections[0].repaired == "Kinerja"
+
+
+def test_single_spaced_tokens_follow_the_general_rule() -> None:
+    """The one-token-per-chunk shortcut gives the tokens of the general single-space rule."""
+    from normalize.tokenizer import _single_spaced_tokens, _spaced_tokens, cached_chunk
+
+    lines = [line for line in sample_lines() if line and "" not in line.split(" ")]
+    for line in lines + ["a", "Kinerja,", "(Renstra) 2020-2024."]:
+        chunks = line.split(" ")
+        assert _single_spaced_tokens(chunks, cached_chunk) == _spaced_tokens(chunks, cached_chunk)
+    assert _single_spaced_tokens(["a", "b"], lambda c: () if c == "b" else (c,)) == [("a", 0, " ")]
+
+
+def test_candidates_without_neighbours_rank_as_sorted(repairer: Repairer) -> None:
+    """With no neighbours the ranking is the candidates' own order, as sorting gives it."""
+    model = repairer.words
+    for token in ["Kinera", "sesual", "Pemilinan", "kcgiatan", "Kabupalen", "wakiu", "KFU"]:
+        capitals = token.isupper() and len(token) > 1
+        scored = [
+            (c, c.score + model.context(c.word, "", ""))
+            for c in model.candidates(token.lower(), capitals)
+        ]
+        assert model.ranked(token, "", "") == sorted(scored, key=lambda x: (-x[1], x[0].word))
