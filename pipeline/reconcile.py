@@ -86,7 +86,7 @@ def cell_text(value: object) -> str:
 
 def column_text(values: pd.Series) -> pd.Series:
     """cell_text of every cell of a column; one string operation over the column when every
-    cell is text (as read from a CSV), which is 20 times faster than a call per cell."""
+    cell is text (as read from a CSV), about twice as fast as a Python call per cell."""
     if values.hasnans or pd.api.types.infer_dtype(values, skipna=False) != "string":
         return values.map(cell_text)
     return values.str.replace(r"\s+", " ", regex=True).str.strip()
