@@ -11,7 +11,8 @@ Parts (``--only``, comma-separated; all by default):
            2: pages/s, speedup, and the scanned --workers 1 run against plain tesseract over
            the same page images
 
-Timed things are timed ``--repeat`` times (2 by default) and the fastest counts.
+Timed things are timed ``--repeat`` times (2 by default; whole runs at least 3) and the fastest
+counts.
 * rss      peak RSS of the largest process of a run on lakip-mixed.pdf and a 500-page PDF
 * resume   a re-run over 100 already-done copies of a small sample (everything skipped)
 * repair   OCR repair tokens per second over ../shared/dev/ocr_lines_dev.jsonl, start-up included
@@ -52,9 +53,9 @@ RESUME_COPIES = 100
 REPAIR_MIN_REPEAT = 5  # a 0.15 s measurement: its spread is large, five fresh processes cheap
 BIG_PDF_PAGES = 500
 BORN_RUN_COPIES = 5  # the born set read this many times over in the runs part
-# A born run takes 10-20 s, where one VM hiccup weighs more than in a minute-long scanned run:
-# they get more rounds, as timeit gives short things more loops.
-BORN_RUN_MIN_ROUNDS = 3
+# The runs are compared as a ratio of two fastest times, each at this VM's mercy: they get at
+# least 3 rounds (2 gave 1.76x and 1.82x round by round for the same scanned code).
+RUN_MIN_ROUNDS = 3
 DEV_LINES = REPO_ROOT.parent / "shared" / "dev" / "ocr_lines_dev.jsonl"
 # Runs the command given and reports the largest RSS among its process tree (RUSAGE_CHILDREN
 # of this wrapper covers only that tree, not the bench's own earlier children).
@@ -500,15 +501,15 @@ def interleaved_runs(
     bench: Bench,
     kind: str,
     files: Sequence[Path],
-    plain_images: Sequence[Path] = (),
-    rounds: int | None = None,
+    plain_images: Sequence[Path],
+    rounds: int,
 ) -> tuple[RunMeasure, RunMeasure, float | None]:
-    """``rounds`` (default ``bench.repeat``) rounds of (a plain tesseract pass over
+    """``rounds`` rounds of (a plain tesseract pass over
     ``plain_images``, a --workers 1 run, a --workers 2 run), each thing's fastest kept.
     Interleaved because this VM's speed drifts by 10-30 % over minutes: what is compared must
     be measured side by side."""
     ones, twos, plains = [], [], []
-    for _ in range(max(1, rounds or bench.repeat)):
+    for _ in range(max(1, rounds)):
         if plain_images:
             plains.append(round(plain_pass_seconds(plain_images), 3))
         ones.append(cli_run(files, bench.out_dir / "runs" / f"{kind}-workers-1", 1))
@@ -545,8 +546,9 @@ def add_run_figures(bench: Bench, kind: str, one: RunMeasure, two: RunMeasure, r
 
 def part_runs(bench: Bench) -> None:
     files = file_set(bench, "scan")
-    one, two, plain = interleaved_runs(bench, "scan", files, bench.page_images)
-    add_run_figures(bench, "scan", one, two, max(1, bench.repeat))
+    rounds = max(RUN_MIN_ROUNDS, bench.repeat)
+    one, two, plain = interleaved_runs(bench, "scan", files, bench.page_images, rounds)
+    add_run_figures(bench, "scan", one, two, rounds)
     bench.runs.setdefault(tuple(sorted(map(str, files))), Path(one.out))
     bench.add(
         "scan.run_vs_tesseract",
@@ -557,8 +559,7 @@ def part_runs(bench: Bench) -> None:
         " ".join(TESSERACT_COMMAND),
     )
     born = born_run_files(file_set(bench, "born"), bench.out_dir / "born-copies")
-    rounds = max(BORN_RUN_MIN_ROUNDS, bench.repeat)
-    born_one, born_two, _ = interleaved_runs(bench, "born", born, rounds=rounds)
+    born_one, born_two, _ = interleaved_runs(bench, "born", born, (), rounds)
     add_run_figures(bench, "born", born_one, born_two, rounds)
 
 
