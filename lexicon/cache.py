@@ -118,18 +118,14 @@ class WordTable(Mapping[str, Any]):
         """The key's number, or -1."""
         found = self._found.get(key)
         if found is None:
-            found = self._remember(key)
-        return found
-
-    def _remember(self, key: str) -> int:
-        if len(self._found) >= FOUND_MAX:
-            self._found.clear()
-        found = self._found[key] = self._search(key)
+            if len(self._found) >= FOUND_MAX:
+                self._found.clear()
+            found = self._found[key] = self._search(key)
         return found
 
     def _search(self, key: str) -> int:
-        h = crc32(key.encode("utf-8", "surrogatepass"))  # key_hash: every new word ends here
-        found = self._hashes  # HashBuckets.find spelled out
+        h = key_hash(key)
+        found = self._hashes  # HashBuckets.find spelled out: every new word of a text ends here
         hashes, starts = found.hashes, found.buckets
         b = h >> found.shift
         end = len(hashes)
@@ -147,22 +143,12 @@ class WordTable(Mapping[str, Any]):
             raise KeyError(key)
         return self._values[k]
 
-    # get and `in` look their remembered answer up themselves: they run for every word.
     def get(self, key: str, default: Any = None) -> Any:
-        if not isinstance(key, str):
-            return default
-        k = self._found.get(key)
-        if k is None:
-            k = self._remember(key)
+        k = self._find(key) if isinstance(key, str) else -1
         return self._values[k] if k >= 0 else default
 
     def __contains__(self, key: object) -> bool:
-        if not isinstance(key, str):
-            return False
-        k = self._found.get(key)
-        if k is None:
-            k = self._remember(key)
-        return k >= 0
+        return isinstance(key, str) and self._find(key) >= 0
 
     def __iter__(self) -> Iterator[str]:
         return (self._key(k) for k in range(len(self._values)))

@@ -7,7 +7,6 @@ block of edits; what no confusion explains is the *atypical* part, which author 
 from __future__ import annotations
 
 from rapidfuzz.distance import Levenshtein
-from rapidfuzz.distance.Levenshtein import editops
 
 from lexicon.loader import Lexicon
 
@@ -122,46 +121,22 @@ class OcrCost:
         self._blocks: dict[tuple[str, str, str], tuple[float, float]] = {}
 
     def parts(self, printed: str, observed: str) -> tuple[float, float]:
-        """The same (cost, atypical part) as ``ocr_cost_parts``, summed in the same order.
-
-        ``edit_blocks`` spelled out (this prices every candidate of every new token): a run of
-        edits, each starting where the one before ended, is one block."""
+        """The same (cost, atypical part) as ``ocr_cost_parts``, summed in the same order."""
         total = atypical = 0.0
         blocks = self._blocks
-        edits: list[tuple[str, int, int]] = editops(printed, observed).as_list()  # type: ignore[assignment]
-        count = len(edits)
-        if count == 1:  # one edit, one block: most candidates
-            tag, s0, d0 = edits[0]
-            s1, d1 = s0 + (tag != "insert"), d0 + (tag != "delete")
-            key = (printed[s0:s1], observed[d0:d1], printed[s0 - 1] if s0 and s0 == s1 else "")
-            part = blocks.get(key)
-            if part is None:
-                part = self._remember(key)
-            return total + part[0], atypical + part[1]
-        i = 0
-        while i < count:
-            tag, s0, d0 = edits[i]
-            s1, d1 = s0 + (tag != "insert"), d0 + (tag != "delete")
-            i += 1
-            while i < count and edits[i][1] == s1 and edits[i][2] == d1:
-                tag = edits[i][0]
-                s1, d1 = s1 + (tag != "insert"), d1 + (tag != "delete")
-                i += 1
+        for s0, s1, d0, d1 in edit_blocks(printed, observed):
             # Only an insertion's price depends on the letter before it (a doubled letter):
             # other blocks are remembered once, whatever precedes them.
-            key = (printed[s0:s1], observed[d0:d1], printed[s0 - 1] if s0 and s0 == s1 else "")
+            before = printed[s0 - 1] if s0 and s0 == s1 else ""
+            key = (printed[s0:s1], observed[d0:d1], before)
             part = blocks.get(key)
             if part is None:
-                part = self._remember(key)
+                if len(blocks) >= MAX_REMEMBERED_BLOCKS:
+                    blocks.clear()
+                part = blocks[key] = self._price(*key)
             total += part[0]
             atypical += part[1]
         return total, atypical
-
-    def _remember(self, key: tuple[str, str, str]) -> tuple[float, float]:
-        if len(self._blocks) >= MAX_REMEMBERED_BLOCKS:
-            self._blocks.clear()
-        part = self._blocks[key] = self._price(*key)
-        return part
 
     def _price(self, src: str, dst: str, before: str) -> tuple[float, float]:
         listed = self.costs.get((src, dst))

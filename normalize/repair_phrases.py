@@ -12,7 +12,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from lexicon.loader import Lexicon
-from normalize.repair_cost import MAX_ATYPICAL_COST, max_cost_for, ocr_cost_parts
+from normalize.repair_cost import MAX_ATYPICAL_COST, max_cost_for
 from normalize.repair_words import WordModel, apply_case
 from normalize.tokens import Piece
 
@@ -92,7 +92,7 @@ class PhraseIndex:
             piece = pieces[i]
             if piece.text.lower() == word.lower() or self.model.is_known(piece.text):
                 continue
-            cost, atypical = ocr_cost_parts(word.lower(), piece.text.lower(), self.model.costs)
+            cost, atypical = self.model.ocr_cost.parts(word.lower(), piece.text.lower())
             if cost > max_cost_for(len(piece.text)) + PHRASE_EXTRA_COST:
                 continue
             if atypical > MAX_ATYPICAL_COST:

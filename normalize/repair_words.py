@@ -85,6 +85,8 @@ class WordModel:
         self.ocr_cost = OcrCost(self.costs)
         self.bigram_firsts = frozenset([a for a, _ in lexicon.bigrams])  # words context can lift
         self.bigram_seconds = frozenset([b for _, b in lexicon.bigrams])
+        # Whether a missing neighbour ('' at a line's edge) can itself lift a word.
+        self.edge_context = "" in self.bigram_firsts or "" in self.bigram_seconds
         self.acronyms = lexicon.acronyms
         self.near_acronyms = lru_cache(maxsize=None)(self._near_acronyms)
         self.variants = frozenset(v for v in lexicon.variants if " " not in v)
@@ -296,7 +298,7 @@ class WordModel:
         """The token's candidates with their scores in this context, best first."""
         capitals = token.isupper() and len(token) > 1
         candidates = self.candidates(token.lower(), capitals)
-        if not (left or right or "" in self.bigram_firsts or "" in self.bigram_seconds):
+        if not (left or right or self.edge_context):
             # No neighbours, so no context: the candidates' own scores, in their own order
             # (best first, by the same key).
             return [(c, c.score + 0.0) for c in candidates]
