@@ -51,6 +51,8 @@ LOAD_ERRORS = (
 PICKLE_PROTOCOL = 5  # pickle.HIGHEST_PROTOCOL of the Pythons this runs on
 FOUND_MAX = 1 << 16  # looked-up keys remembered per table
 T = TypeVar("T")
+# What a column is made from: bytes from a builder, or a view of a mapped cache entry.
+Buffer = bytes | memoryview
 
 
 class HashBuckets:
@@ -58,7 +60,7 @@ class HashBuckets:
 
     __slots__ = ("buckets", "hashes", "shift")
 
-    def __init__(self, hashes: bytes, buckets: bytes) -> None:
+    def __init__(self, hashes: Buffer, buckets: Buffer) -> None:
         self.hashes = column("I", hashes)
         self.buckets = column("I", buckets)  # hashes[buckets[b]:buckets[b + 1]] >> shift == b
         self.shift = 32 - (len(self.buckets) - 1).bit_length() + 1
@@ -93,12 +95,12 @@ class WordTable(Mapping[str, Any]):
     def __init__(  # the columns of table_to_columns
         self,
         keys: str,
-        starts: bytes,
-        values: bytes,
+        starts: Buffer,
+        values: Buffer,
         kind: str,
-        hashes: bytes,
-        order: bytes,
-        buckets: bytes,
+        hashes: Buffer,
+        order: Buffer,
+        buckets: Buffer,
     ) -> None:
         self._keys = keys  # the keys concatenated
         self._starts = column("I", starts)  # key k is keys[starts[k]:starts[k + 1]]
@@ -174,10 +176,13 @@ class WordTable(Mapping[str, Any]):
         )
 
 
-def column(kind: str, data: bytes) -> memoryview:
+def column(kind: str, data: Buffer) -> Any:
     """The bytes of an array of type ``kind`` read in place: a cast costs nothing, copying
-    the megabytes of a cache entry into ``array``s a few milliseconds of every start-up."""
-    return memoryview(data).cast(kind)  # type: ignore[call-overload, no-any-return]
+    the megabytes of a cache entry into ``array``s a few milliseconds of every start-up.
+
+    Typed Any: its items are ints or floats by ``kind``, while typeshed's memoryview holds
+    ints, and the compiled modules (lexicon/compiled.py) check the declared types as they run."""
+    return memoryview(data).cast(kind)  # type: ignore[call-overload]
 
 
 def key_hash(key: str) -> int:

@@ -73,7 +73,7 @@ class Confusion(FrozenValue):
     """An OCR confusion: ``printed`` text read as ``observed`` at edit cost ``cost``."""
 
     __slots__ = ("cost", "kind", "observed", "printed")
-    _FIELDS = ("kind", "printed", "observed", "cost")
+    _FIELDS: tuple[str, ...] = ("kind", "printed", "observed", "cost")
     kind: str
     printed: str
     observed: str

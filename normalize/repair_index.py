@@ -25,7 +25,7 @@ from zlib import crc32
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from lexicon.cache import column, key_hash, load_or_build
+from lexicon.cache import Buffer, column, key_hash, load_or_build
 from lexicon.loader import Lexicon
 
 CANDIDATE_MIN_ZIPF = 3.0  # wordfreq's Indonesian list starts near 3: ranked words are candidates
@@ -50,7 +50,7 @@ Hits = dict[str, tuple[int, int]]  # word -> (edit distance, word number)
 # starts[s + 1]], 32-bit), the word numbers (an array of type ``kind``), ``kind`` ("H", 16-bit,
 # while the words fit, else "I"), the words in number order with SEPARATOR between them, and
 # the slot bits (a key's slot is the top slot_bits bits of its CRC-32).
-FlatIndex = tuple[bytes, bytes, str, str, int]
+FlatIndex = tuple[Buffer, Buffer, str, str, int]
 
 
 class CandidateIndex:

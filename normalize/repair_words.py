@@ -14,11 +14,11 @@ import math
 import re
 from array import array
 from functools import lru_cache, partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from rapidfuzz.distance import Levenshtein
 
-from lexicon.cache import cache_path, column, load_or_build, store
+from lexicon.cache import Buffer, cache_path, column, load_or_build, store
 from lexicon.loader import Lexicon
 from normalize.repair_cost import (
     MAX_ATYPICAL_COST,
@@ -59,7 +59,7 @@ PRIORS_CHECKED = 997  # every this many stored priors is recomputed at start-up
 # The prior and the reach of every word of the candidate index, in its number order (64-bit
 # floats as bytes): pricing a token's candidates needs no word-table look-ups. A plain pair, not
 # a named tuple: defining one costs every repairing process half a millisecond.
-WordPriors = tuple[bytes, bytes]
+WordPriors = tuple[Buffer, Buffer]
 
 
 class Candidate(NamedTuple):
@@ -112,7 +112,7 @@ class WordModel:
         reaches = array("d", [self._reach(w) for w in words])
         return priors.tobytes(), reaches.tobytes()
 
-    def _stored_priors(self) -> tuple[memoryview, memoryview]:
+    def _stored_priors(self) -> tuple[Any, Any]:  # float columns (lexicon.cache.column)
         """The index words' priors and reaches from the user cache, rebuilt when a sample of
         them disagrees with the code (a changed formula that kept its constants)."""
         words = self._index.words
@@ -126,7 +126,7 @@ class WordModel:
             priors, reaches = column("d", fresh[0]), column("d", fresh[1])
         return priors, reaches
 
-    def _priors_agree(self, words: list[str], priors: memoryview, reaches: memoryview) -> bool:
+    def _priors_agree(self, words: list[str], priors: Any, reaches: Any) -> bool:
         if len(priors) != len(words) or len(reaches) != len(words):
             return False
         sample = range(0, len(words), PRIORS_CHECKED)
@@ -161,8 +161,9 @@ class WordModel:
         """Index look-up of a lower-cased token, priced with OCR costs, best first."""
         found = lookup_hits(self._index, lower)
         if capitals and len(lower) <= 6:
-            acronyms = self.near_acronyms(len(lower))
-            found.update((a, (Levenshtein.distance(a, lower), -1)) for a in acronyms - found.keys())
+            # Not ``acronyms - found.keys()``: a set, which typeshed calls a frozenset.
+            near = [a for a in self.near_acronyms(len(lower)) if a not in found]
+            found.update((a, (Levenshtein.distance(a, lower), -1)) for a in near)
         found.pop(lower, None)
         budget = max_cost_for(len(lower))
         priced = self._price(found, lower, budget, capitals)

@@ -44,7 +44,7 @@ class RepairResult(FrozenValue):
     """
 
     __slots__ = ("changes", "raw", "text")
-    _FIELDS = ("text", "raw", "changes")
+    _FIELDS: tuple[str, ...] = ("text", "raw", "changes")
     text: str
     raw: str
     changes: tuple[Change, ...]

@@ -688,8 +688,11 @@ def repair_speed(lines_path: Path) -> dict[str, Any]:
         repairer.repair_text(line)
     total = time.perf_counter() - started
     tokens = sum(len(line.split()) for line in lines)
+    from lexicon import compiled
+
     return {
         "core": core,
+        "code": compiled.describe(),
         "lines": len(lines),
         "tokens": tokens,
         "startup_seconds": round(startup, 3),
@@ -699,37 +702,47 @@ def repair_speed(lines_path: Path) -> dict[str, Any]:
     }
 
 
-def part_repair(bench: Bench) -> None:
+REPAIR_CODES = {"default": {}, "python": {"KINERJA_COMPILED": "0"}}
+
+
+def repair_processes(bench: Bench) -> dict[str, list[dict[str, Any]]] | str:
+    """``repair_speed`` in fresh processes, the default code and plain Python taking turns (so
+    both see the same moments of this VM); an error text if one fails."""
     code = (
         "import json, sys; from pathlib import Path; from pipeline.bench import repair_speed; "
         "print(json.dumps(repair_speed(Path(sys.argv[1]))))"
     )
-    results = []
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name in REPAIR_CODES}
     for _ in range(max(REPAIR_MIN_REPEAT, bench.repeat)):
-        done = subprocess.run(
-            [sys.executable, "-c", code, str(DEV_LINES)],
-            cwd=REPO_ROOT,
-            env=bench_env(),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            bench.add(
-                "repair.tokens_per_second",
-                None,
-                "tokens/s",
-                f"failed: {done.stderr.strip()[-300:]}",
+        for name, env in REPAIR_CODES.items():
+            done = subprocess.run(
+                [sys.executable, "-c", code, str(DEV_LINES)],
+                cwd=REPO_ROOT,
+                env={**bench_env(), **env},
+                capture_output=True,
+                text=True,
+                check=False,
             )
-            return
-        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    result = min(results, key=lambda r: r["total_seconds"])
-    each = [r["total_seconds"] for r in results]
+            if done.returncode != 0:
+                return f"failed: {done.stderr.strip()[-300:]}"
+            results[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return results
+
+
+def part_repair(bench: Bench) -> None:
+    runs = repair_processes(bench)
+    if isinstance(runs, str):
+        bench.add("repair.tokens_per_second", None, "tokens/s", runs)
+        return
+    fastest = {name: min(rs, key=lambda r: r["total_seconds"]) for name, rs in runs.items()}
+    result, plain = fastest["default"], fastest["python"]
+    each = [r["total_seconds"] for r in runs["default"]]
     median_rate = safe_ratio(result["tokens"], statistics.median(each))
     bench.details["repair"] = {
         **result,
         "total_seconds_each": each,
         "tokens_per_second_median_process": median_rate,
+        "python": {**plain, "total_seconds_each": [r["total_seconds"] for r in runs["python"]]},
     }
     measured = "normalize.repair.Repairer.default().repair_text over each noisy line"
     bench.add(
@@ -737,15 +750,23 @@ def part_repair(bench: Bench) -> None:
         result["tokens_per_second"],
         "tokens/s",
         f"{result['tokens']} tokens in {result['lines']} lines, lexicon start-up included, "
-        f"fastest of {len(results)} fresh processes, each kept on one core (the median "
-        f"process: {median_rate or 0:.0f} tokens/s)",
+        f"fastest of {len(each)} fresh processes, each kept on one core (the median "
+        f"process: {median_rate or 0:.0f} tokens/s); code: {result['code']}",
+        measured,
+    )
+    bench.add(
+        "repair.tokens_per_second_python",
+        plain["tokens_per_second"],
+        "tokens/s",
+        f"the same with KINERJA_COMPILED=0 (plain Python modules), in turns with the above; "
+        f"code: {plain['code']}",
         measured,
     )
     bench.add(
         "repair.startup_seconds",
         result["startup_seconds"],
         "s",
-        "Repairer.default() in a fresh process",
+        f"Repairer.default() in a fresh process (plain Python: {plain['startup_seconds']} s)",
         measured,
     )
 

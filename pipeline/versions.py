@@ -52,4 +52,7 @@ def tool_versions(lang: str) -> dict[str, Any]:
         versions["lexicon_sha256"] = load_lexicon().sha256
     except Exception as exc:  # a broken lexicon is reported by the run itself
         versions["lexicon_sha256"] = f"unavailable: {exc}"
+    from lexicon import compiled
+
+    versions["repair_code"] = compiled.describe()  # the same results either way, not the speed
     return versions
