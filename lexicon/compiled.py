@@ -2,12 +2,12 @@
 
 Repairing OCR text is pure Python over small strings: the interpreter, not rapidfuzz, is most
 of its time, and mypyc (part of mypy) compiles the same annotated modules to C extensions that
-run it about 1.4 times as fast (docs/benchmarks.md). The sources stay
-the truth. ``scripts/build_compiled.py`` (run by ``make setup``) compiles COMPILED_MODULES into
-BUILD_DIR with a manifest of each source's CRC-32; ``activate`` puts the build first on a
-package's ``__path__`` only when every listed source still has that CRC. An edited module, a
-missing or partial build, another interpreter or ``KINERJA_COMPILED=0`` all mean plain Python:
-an extension module beside an edited source would otherwise run the old code in its place.
+run it about 1.4 times as fast (docs/benchmarks.md). The sources stay the truth.
+``scripts/build_compiled.py`` (run by ``make setup``) compiles COMPILED_MODULES into BUILD_DIR
+with a manifest of each source's CRC-32; ``activate`` puts the build first on a package's
+``__path__`` only when every listed source still has that CRC. An edited module, a missing or
+partial build, another interpreter or ``KINERJA_COMPILED=0`` all mean plain Python: an
+extension module beside an edited source would otherwise run the old code in its place.
 
 This module is imported before any compiled one, so it uses only what the interpreter has
 loaded already (os, sys, zlib).
@@ -90,13 +90,29 @@ def build_problem(build_dir: str = BUILD_DIR, root: str = REPO_ROOT) -> str:
 
 
 def status() -> str:
-    """ "" while the compiled modules are used, else why not (decided once per process)."""
+    """Why the compiled modules are not used ("" while they are), decided once per process."""
     if not _status:
         if os.environ.get(ENV, "1") == "0":
             _status.append(f"{ENV}=0")
         else:
-            _status.append(build_problem())
+            _status.append(build_problem() or load_problem())
     return _status[0]
+
+
+def load_problem(build_dir: str = BUILD_DIR) -> str:
+    """Why the build's group library, which every compiled module needs, does not load, or "":
+    a damaged build falls back to the sources instead of breaking every import."""
+    try:
+        with open(os.path.join(build_dir, MANIFEST), encoding="utf-8") as handle:
+            group = handle.readline().split()[3]
+        sys.path.append(build_dir)
+        try:
+            __import__(group)
+        finally:
+            sys.path.remove(build_dir)
+    except (OSError, IndexError, ImportError) as error:
+        return f"the compiled build does not load: {error}"
+    return ""
 
 
 def activate(package: str, path: list[str]) -> None:
@@ -105,7 +121,7 @@ def activate(package: str, path: list[str]) -> None:
     if status():
         return
     if BUILD_DIR not in sys.path:
-        sys.path.append(BUILD_DIR)  # the group library is a top-level module
+        sys.path.append(BUILD_DIR)  # the group library is a top-level module (loaded already)
     path.insert(0, os.path.join(BUILD_DIR, *package.split(".")))
 
 

@@ -9,6 +9,7 @@ without a C compiler or Python's headers gets a warning and plain Python, at the
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -105,8 +106,10 @@ def build() -> int:
             return 0
         collect(scratch, group, fresh)
         if build_dir.exists():
-            shutil.rmtree(build_dir)
-        fresh.rename(build_dir)
+            shutil.rmtree(build_dir, ignore_errors=True)
+        # An OSError: another `make setup` finished first, and its build is as good.
+        with contextlib.suppress(OSError):
+            fresh.rename(build_dir)
     problem = build_problem()
     print("compiled build ready" if not problem else f"warning: {problem}")
     return 0

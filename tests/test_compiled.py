@@ -117,3 +117,10 @@ def test_the_compiled_modules_repair_exactly_as_the_plain_ones() -> None:
     assert str(fast["module"]).endswith(SUFFIX)
     assert fast["out"] == plain["out"]
     assert len(plain["out"]) > 1000  # type: ignore[arg-type]
+
+
+def test_a_build_that_does_not_load_is_not_used(tmp_path: Path) -> None:
+    _, build = fake_build(tmp_path)
+    (build / f"group__mypyc{SUFFIX}").write_bytes(b"not a shared library")
+    assert compiled.load_problem(str(build)).startswith("the compiled build does not load")
+    assert str(build) not in sys.path
