@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import compileall
 import json
+import math
 import os
 import platform
 import shutil
@@ -703,6 +704,21 @@ def repair_speed(lines_path: Path) -> dict[str, Any]:
 
 
 REPAIR_CODES = {"default": {}, "python": {"KINERJA_COMPILED": "0"}}
+REFERENCE_LOOP = 1_000_000  # additions of a plain Python loop: this VM's speed at the moment
+
+
+def reference_loop_seconds(rounds: int = 5) -> float:
+    """The fastest of ``rounds`` runs of a fixed Python loop, on one core: the same code takes
+    0.09 s at one moment of this VM and 0.16 s at another, and the repair figure with it."""
+    pin_to_one_core()
+    best = math.inf
+    for _ in range(rounds):
+        started = time.perf_counter()
+        total = 0
+        for i in range(REFERENCE_LOOP):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return round(best, 4)
 
 
 def repair_processes(bench: Bench) -> dict[str, list[dict[str, Any]]] | str:
@@ -713,6 +729,7 @@ def repair_processes(bench: Bench) -> dict[str, list[dict[str, Any]]] | str:
         "print(json.dumps(repair_speed(Path(sys.argv[1]))))"
     )
     results: dict[str, list[dict[str, Any]]] = {name: [] for name in REPAIR_CODES}
+    reference = [reference_loop_in_process()]
     for _ in range(max(REPAIR_MIN_REPEAT, bench.repeat)):
         for name, env in REPAIR_CODES.items():
             done = subprocess.run(
@@ -726,7 +743,17 @@ def repair_processes(bench: Bench) -> dict[str, list[dict[str, Any]]] | str:
             if done.returncode != 0:
                 return f"failed: {done.stderr.strip()[-300:]}"
             results[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    reference.append(reference_loop_in_process())
+    results["reference"] = [{"seconds": s} for s in reference]
     return results
+
+
+def reference_loop_in_process() -> float:
+    code = "from pipeline.bench import reference_loop_seconds; print(reference_loop_seconds())"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    return float(done.stdout.strip().splitlines()[-1])
 
 
 def part_repair(bench: Bench) -> None:
@@ -734,6 +761,7 @@ def part_repair(bench: Bench) -> None:
     if isinstance(runs, str):
         bench.add("repair.tokens_per_second", None, "tokens/s", runs)
         return
+    reference = [r["seconds"] for r in runs.pop("reference")]
     fastest = {name: min(rs, key=lambda r: r["total_seconds"]) for name, rs in runs.items()}
     result, plain = fastest["default"], fastest["python"]
     each = [r["total_seconds"] for r in runs["default"]]
@@ -761,6 +789,14 @@ def part_repair(bench: Bench) -> None:
         f"the same with KINERJA_COMPILED=0 (plain Python modules), in turns with the above; "
         f"code: {plain['code']}",
         measured,
+    )
+    bench.add(
+        "repair.reference_loop_seconds",
+        min(reference),
+        "s",
+        f"{REFERENCE_LOOP:,} additions of a Python loop on one core, fastest of 5, before and "
+        f"after the repair processes ({reference[0]} / {reference[1]} s): this VM's speed then",
+        "pipeline.bench.reference_loop_seconds",
     )
     bench.add(
         "repair.startup_seconds",
