@@ -10,37 +10,26 @@ without a C compiler or Python's headers gets a warning and plain Python, at the
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
+import runpy
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from types import ModuleType
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-def load_compiled_module() -> ModuleType:
-    """lexicon/compiled.py by itself: importing the lexicon package would load the very
-    extension modules this replaces."""
-    spec = importlib.util.spec_from_file_location(
-        "kinerja_compiled_build", REPO_ROOT / "lexicon" / "compiled.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-compiled = load_compiled_module()
-BUILD_DIR: str = compiled.BUILD_DIR
-COMPILED_MODULES: tuple[str, ...] = compiled.COMPILED_MODULES
-MANIFEST: str = compiled.MANIFEST
-build_problem = compiled.build_problem
-extension_path = compiled.extension_path
-manifest_text = compiled.manifest_text
+# lexicon/compiled.py run by itself: importing the lexicon package would load the very
+# extension modules this replaces.
+compiled = runpy.run_path(str(REPO_ROOT / "lexicon" / "compiled.py"))
+BUILD_DIR: str = compiled["BUILD_DIR"]
+COMPILED_MODULES: tuple[str, ...] = compiled["COMPILED_MODULES"]
+MANIFEST: str = compiled["MANIFEST"]
+build_problem = compiled["build_problem"]
+extension_path = compiled["extension_path"]
+manifest_text = compiled["manifest_text"]
 
 PACKAGES = ("lexicon", "normalize")  # copied whole: mypy type-checks the imports too
 MYPY_CONFIG = "[mypy]\npython_version = {version}\nignore_missing_imports = True\n"
