@@ -117,12 +117,9 @@ def load_problem(build_dir: str = BUILD_DIR) -> str:
 
 def activate(package: str, path: list[str]) -> None:
     """Put the compiled modules of ``package`` (its ``__path__`` is ``path``) before its
-    sources, and their group library on sys.path, when the build matches the sources."""
-    if status():
-        return
-    if BUILD_DIR not in sys.path:
-        sys.path.append(BUILD_DIR)  # the group library is a top-level module (loaded already)
-    path.insert(0, os.path.join(BUILD_DIR, *package.split(".")))
+    sources when the build matches the sources (their group library is loaded by then)."""
+    if not status():
+        path.insert(0, os.path.join(BUILD_DIR, *package.split(".")))
 
 
 def describe() -> str:

@@ -721,9 +721,13 @@ def reference_loop_seconds(rounds: int = 5) -> float:
     return round(best, 4)
 
 
-def repair_processes(bench: Bench) -> dict[str, list[dict[str, Any]]] | str:
+RepairRuns = tuple[dict[str, list[dict[str, Any]]], list[float]]
+
+
+def repair_processes(bench: Bench) -> RepairRuns | str:
     """``repair_speed`` in fresh processes, the default code and plain Python taking turns (so
-    both see the same moments of this VM); an error text if one fails."""
+    both see the same moments of this VM), with the reference loop before and after them; an
+    error text if one fails."""
     code = (
         "import json, sys; from pathlib import Path; from pipeline.bench import repair_speed; "
         "print(json.dumps(repair_speed(Path(sys.argv[1]))))"
@@ -744,8 +748,7 @@ def repair_processes(bench: Bench) -> dict[str, list[dict[str, Any]]] | str:
                 return f"failed: {done.stderr.strip()[-300:]}"
             results[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
     reference.append(reference_loop_in_process())
-    results["reference"] = [{"seconds": s} for s in reference]
-    return results
+    return results, reference
 
 
 def reference_loop_in_process() -> float:
@@ -757,11 +760,11 @@ def reference_loop_in_process() -> float:
 
 
 def part_repair(bench: Bench) -> None:
-    runs = repair_processes(bench)
-    if isinstance(runs, str):
-        bench.add("repair.tokens_per_second", None, "tokens/s", runs)
+    measured_runs = repair_processes(bench)
+    if isinstance(measured_runs, str):
+        bench.add("repair.tokens_per_second", None, "tokens/s", measured_runs)
         return
-    reference = [r["seconds"] for r in runs.pop("reference")]
+    runs, reference = measured_runs
     fastest = {name: min(rs, key=lambda r: r["total_seconds"]) for name, rs in runs.items()}
     result, plain = fastest["default"], fastest["python"]
     each = [r["total_seconds"] for r in runs["default"]]
