@@ -62,15 +62,21 @@ def manifest_text(modules: tuple[str, ...], group: str, root: str = REPO_ROOT) -
     return "\n".join(lines) + "\n"
 
 
+def read_manifest(build_dir: str) -> tuple[list[str], list[str]]:
+    """The words of a manifest's first line (magic, cache tag, group library) and its module
+    lines; OSError or ValueError when there is none."""
+    with open(os.path.join(build_dir, MANIFEST), encoding="utf-8") as handle:
+        head, *entries = handle.read().splitlines()
+    return head.split(), entries
+
+
 def build_problem(build_dir: str = BUILD_DIR, root: str = REPO_ROOT) -> str:
     """Why the build in ``build_dir`` cannot stand in for the sources under ``root``, or ""."""
     try:
-        with open(os.path.join(build_dir, MANIFEST), encoding="utf-8") as handle:
-            head, *entries = handle.read().splitlines()
+        parts, entries = read_manifest(build_dir)
     except (OSError, ValueError):
         return "no compiled build (make setup builds one)"
-    parts = head.split()
-    if head.rsplit(" ", 2)[0] != MAGIC or len(parts) != 4:
+    if " ".join(parts[:2]) != MAGIC or len(parts) != 4:
         return "the compiled build has an unknown manifest"
     if parts[2] != sys.implementation.cache_tag:
         return f"the compiled build is for {parts[2]}, not {sys.implementation.cache_tag}"
@@ -103,14 +109,13 @@ def load_problem(build_dir: str = BUILD_DIR) -> str:
     """Why the build's group library, which every compiled module needs, does not load, or "":
     a damaged build falls back to the sources instead of breaking every import."""
     try:
-        with open(os.path.join(build_dir, MANIFEST), encoding="utf-8") as handle:
-            group = handle.readline().split()[3]
+        group = read_manifest(build_dir)[0][3]
         sys.path.append(build_dir)
         try:
             __import__(group)
         finally:
             sys.path.remove(build_dir)
-    except (OSError, IndexError, ImportError) as error:
+    except (OSError, ValueError, IndexError, ImportError) as error:
         return f"the compiled build does not load: {error}"
     return ""
 
